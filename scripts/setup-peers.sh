@@ -38,7 +38,7 @@ if [ -f "$shared_py/install.sh" ] && [ ! -x "$peers_dir/bin/distkv-py" ] && [ "$
     || echo "setup-peers: distkv-py install failed, see /tmp/distkv-setup-py.log"
 fi
 
-report() { if "$2" >/dev/null 2>&1; then echo "setup-peers: $1 ok"; else echo "setup-peers: $1 MISSING: $3 will be SKIPPED"; fi; }
+report() { if eval "$2" >/dev/null 2>&1; then echo "setup-peers: $1 ok"; else echo "setup-peers: $1 MISSING: $3 will be SKIPPED"; fi; }
 report serf "command -v serf" "Serf/memberlist interop tests (test/interop/serf-*)"
 report etcd "command -v etcd" "etcd comparison tests (test/interop/etcd-*)"
 report etcdctl "command -v etcdctl" "etcdctl client tests"
