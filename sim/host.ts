@@ -1,0 +1,95 @@
+// One simulated machine: its address, whether its process is up or paused, and the gate every
+// callback into its code passes through. A callback belongs to one life (epoch) of the process:
+// after a crash it is dropped; while the process is paused it waits and runs on resume, late,
+// as it would on a stalled CPU.
+import type { Addr, Clock, Millis, Timer } from '../gossip/runtime.js';
+import type { Scheduler } from './scheduler.js';
+import type { SeededRandom } from './prng.js';
+
+export class SimHost {
+  /** Bumped on every crash and restart; callbacks of an older life are dropped. */
+  epoch = 0;
+  up = false;
+  paused = false;
+  /** Times this process was started (first start is life 0). */
+  lives = 0;
+  private deferred: (() => void)[] = [];
+  private nextEphemeral = 40000;
+
+  constructor(
+    readonly name: string,
+    /** Stable small integer identifying the host in traces and link tables. */
+    readonly index: number,
+    readonly addr: Addr,
+    /** The host's network randomness (loss, delay...): its own stream, so others are unperturbed. */
+    readonly netRandom: SeededRandom,
+    private readonly scheduler: Scheduler,
+  ) {}
+
+  /** Wraps `fn` so it runs only in life `epoch`, and only while not paused (else on resume). */
+  gate(epoch: number, fn: () => void): () => void {
+    const run = (): void => {
+      if (this.epoch !== epoch) return;
+      if (this.paused) this.deferred.push(run);
+      else fn();
+    };
+    return run;
+  }
+
+  /** Schedules `fn` in this life after `ms`, through the gate. */
+  after(ms: Millis, fn: () => void): Timer {
+    return this.scheduler.setTimer(ms, this.gate(this.epoch, fn));
+  }
+
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    const waiting = this.deferred;
+    this.deferred = [];
+    // Each as its own event now, in the order they were held, so they interleave with others
+    // deterministically and a handler that pauses again holds the rest.
+    for (const run of waiting) this.scheduler.setTimer(0, run);
+  }
+
+  /** Ends the current life: every pending callback of it is dropped. */
+  kill(): void {
+    this.epoch++;
+    this.up = false;
+    this.paused = false;
+    this.deferred = [];
+  }
+
+  /** Starts a new life; returns its epoch. */
+  boot(): number {
+    this.epoch++;
+    this.up = true;
+    this.paused = false;
+    this.lives++;
+    return this.epoch;
+  }
+
+  ephemeralPort(): number {
+    const p = this.nextEphemeral++;
+    if (this.nextEphemeral > 65535) this.nextEphemeral = 40000;
+    return p;
+  }
+}
+
+/** The Clock a node's code sees: virtual time, timers gated to its life. */
+export class NodeClock implements Clock {
+  constructor(
+    private readonly scheduler: Scheduler,
+    private readonly host: SimHost,
+    private readonly epoch: number,
+  ) {}
+  now(): Millis {
+    return this.scheduler.now();
+  }
+  setTimer(ms: Millis, fn: () => void): Timer {
+    return this.scheduler.setTimer(ms, this.host.gate(this.epoch, fn));
+  }
+}
