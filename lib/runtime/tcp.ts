@@ -10,6 +10,10 @@
 //   without an error; a TransportError ('reset', 'timeout', 'io', ...) when the stream broke.
 //   A handler registered after the close still gets called (asynchronously).
 // - write() after close/end is a no-op returning false; it never throws or emits an error.
+//   write() copies the bytes (Node would otherwise hold a reference until they are sent), so
+//   callers may reuse their buffers, as they may with the simulator's streams.
+// - Closing the transport destroys every stream still open in either direction (a node shutting
+//   down), so close() resolves promptly.
 // - Every Node 'error' event is caught and turned into the onClose error.
 import { connect as netConnect, createServer, isIP, type Server, type Socket } from 'node:net';
 import { SubLogger, TransportError, type Addr, type Logger, type Millis, type Stream, type StreamTransport } from '../../gossip/runtime.js';
@@ -49,7 +53,7 @@ export class NodeStream implements Stream {
   write(bytes: Uint8Array): boolean {
     if (this.closed) return false;
     // The callback swallows write errors: they also arrive as an 'error' event, handled above.
-    return this.sock.write(bytes, () => {});
+    return this.sock.write(Buffer.from(bytes), () => {});
   }
 
   onData(handler: (bytes: Uint8Array) => void): void {

@@ -115,7 +115,8 @@ export class UdpTransport implements PacketTransport {
       return;
     }
     try {
-      this.sock.send(bytes, to.port, to.host, (err) => {
+      // Copied: a queued send keeps a reference, and callers may reuse their buffer at once.
+      this.sock.send(Buffer.from(bytes), to.port, to.host, (err) => {
         if (err) this.sendFailed(to, err);
         else this.stats.sent++;
       });

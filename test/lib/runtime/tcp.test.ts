@@ -104,6 +104,43 @@ describe('lib/runtime/tcp', () => {
     assert.ok(wu > 0 && wd > 0, `write() asked to wait ${wu}/${wd} times`);
   });
 
+  it('write() copies: the caller may reuse its buffer at once', async () => {
+    const srv = await listen();
+    const cli = await listen();
+    const accepted = nextStream(srv);
+    const c = await cli.connect(srv.localAddr(), 2000);
+    const s = await accepted;
+    const at = collect(s);
+    const sClosed = closed(s);
+    const buf = pattern(16 << 20, 3);
+    const want = sha(buf);
+    c.write(buf); // 16 MiB cannot all leave at once (socket buffers are smaller): Node queues the rest
+    buf.fill(0);
+    c.end();
+    await sClosed;
+    assert.equal(sha(at.bytes()), want);
+  });
+
+  it('works over IPv6 loopback', async function () {
+    let srv: TcpTransport;
+    try {
+      srv = await listenTcp({ host: '::1', port: 0, logger: log });
+    } catch (e) {
+      console.warn(`SKIPPED: no IPv6 loopback here (${(e as Error).message})`);
+      this.skip();
+    }
+    open.push(srv);
+    assert.equal(srv.localAddr().host, '::1');
+    const accepted = nextStream(srv);
+    const c = await srv.connect(srv.localAddr(), 2000);
+    const s = await accepted;
+    assert.equal(s.remote.host, '::1');
+    const got = new Promise<number[]>((resolve) => s.onData((b) => resolve([...b])));
+    c.write(new Uint8Array([6]));
+    assert.deepEqual(await got, [6]);
+    c.destroy();
+  });
+
   it("connecting to a closed port rejects with TransportError 'refused'", async () => {
     const tmp = createServer();
     await new Promise<void>((r) => tmp.listen(0, '127.0.0.1', r));

@@ -50,6 +50,16 @@ describe('lib/runtime/udp', () => {
     assert.deepEqual((await atB).bytes, Buffer.from(big));
   });
 
+  it('sendTo copies: the caller may reuse its buffer at once', async () => {
+    const a = await bind();
+    const b = await bind();
+    const atB = nextPacket(b);
+    const buf = new Uint8Array([5, 5, 5]);
+    a.sendTo(b.localAddr(), buf);
+    buf.fill(0);
+    assert.deepEqual([...(await atB).bytes], [5, 5, 5]);
+  });
+
   it("an oversized datagram is refused with a logged 'too-big', not thrown", async () => {
     const a = await bind();
     const b = await bind();
