@@ -1,0 +1,279 @@
+// The `:<literal>` elements of a path's text form. Python DistKV runs them through simpleeval
+// (with tuples enabled); we evaluate the literal subset that paths use: int/float literals in
+// every Python spelling (underscores, 0x/0o/0b, exponents), string and bytes literals (quotes,
+// prefixes r/u/b, escapes, implicit concatenation), True/False/None, unary + and -, and tuples
+// (with or without parentheses, trailing commas, nested). Arithmetic, comparisons, names and
+// calls are refused with an Error (Python would compute `1+2`; nobody writes that in a path).
+import { pyFloat } from './codec-value.js';
+import type { PathElement } from './path.js';
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+function normInt(v: bigint): number | bigint {
+  return v <= MAX_SAFE && v >= -MAX_SAFE ? Number(v) : v;
+}
+
+/** Python's int(s, base) for base 2 or 16. */
+export function parsePyInt(s: string, base: 2 | 16): number | bigint {
+  let t = s.trim();
+  let neg = false;
+  if (t.startsWith('-') || t.startsWith('+')) {
+    neg = t[0] === '-';
+    t = t.slice(1);
+  }
+  const prefix = base === 16 ? /^0[xX]_?/ : /^0[bB]_?/;
+  t = t.replace(prefix, '');
+  const digits = base === 16 ? /^[0-9a-fA-F](_?[0-9a-fA-F])*$/ : /^[01](_?[01])*$/;
+  if (!digits.test(t)) throw new Error(`invalid literal for int() with base ${base}: ${JSON.stringify(s)}`);
+  const v = BigInt((base === 16 ? '0x' : '0b') + t.replace(/_/g, ''));
+  return normInt(neg ? -v : v);
+}
+
+type Tok =
+  | { t: 'num'; v: PathElement }
+  | { t: 'str'; v: string | Uint8Array }
+  | { t: 'name'; v: string }
+  | { t: 'op'; v: string };
+
+const NUMBER =
+  /^(?:0[xX](?:_?[0-9a-fA-F])+|0[oO](?:_?[0-7])+|0[bB](?:_?[01])+|(?:(?:[0-9](?:_?[0-9])*)?\.[0-9](?:_?[0-9])*|[0-9](?:_?[0-9])*\.?)(?:[eE][+-]?[0-9](?:_?[0-9])*)?)[jJ]?/;
+
+function numberToken(text: string): PathElement {
+  if (/[jJ]$/.test(text)) throw new Error('complex numbers are not path elements');
+  const clean = text.replace(/_/g, '');
+  if (/^0[xXoObB]/.test(clean)) return normInt(BigInt(clean.toLowerCase()));
+  if (/[.eE]/.test(clean)) return pyFloat(Number(clean));
+  if (/^0+$/.test(clean)) return 0;
+  if (clean.startsWith('0')) throw new Error('leading zeros in decimal integer literals are not permitted');
+  return normInt(BigInt(clean));
+}
+
+const SIMPLE_ESCAPES: Record<string, string> = {
+  '\\': '\\',
+  "'": "'",
+  '"': '"',
+  a: '\x07',
+  b: '\b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  v: '\v',
+};
+
+/** Reads a string/bytes literal starting at `i` (at its prefix); returns its value and end. */
+function stringToken(src: string, i: number): { v: string | Uint8Array; end: number } {
+  const m = /^([rRuUbB]{0,2})('''|"""|'|")/.exec(src.slice(i));
+  if (!m) throw new Error('bad string literal');
+  const prefix = m[1]!.toLowerCase();
+  if (!['', 'r', 'u', 'b', 'br', 'rb'].includes(prefix)) throw new Error(`unsupported string prefix ${m[1]}`);
+  const raw = prefix.includes('r');
+  const isBytes = prefix.includes('b');
+  const q = m[2]!;
+  let j = i + m[0].length;
+  let out = '';
+  for (;;) {
+    if (j >= src.length) throw new Error('unterminated string literal');
+    if (src.startsWith(q, j)) {
+      j += q.length;
+      break;
+    }
+    const c = src[j]!;
+    if (c === '\n' && q.length === 1) throw new Error('unterminated string literal');
+    if (isBytes && c.charCodeAt(0) > 0x7f) throw new Error('bytes can only contain ASCII literal characters');
+    if (c !== '\\') {
+      out += c;
+      j++;
+      continue;
+    }
+    const n = src[j + 1];
+    if (n === undefined) throw new Error('unterminated string literal');
+    if (raw) {
+      out += c + n;
+      j += 2;
+      continue;
+    }
+    if (n === '\n') {
+      j += 2;
+    } else if (n in SIMPLE_ESCAPES) {
+      out += SIMPLE_ESCAPES[n];
+      j += 2;
+    } else if (/[0-7]/.test(n)) {
+      const oct = /^[0-7]{1,3}/.exec(src.slice(j + 1))![0];
+      out += String.fromCharCode(parseInt(oct, 8) & (isBytes ? 0xff : 0x1ff));
+      j += 1 + oct.length;
+    } else if (n === 'x') {
+      const h = src.slice(j + 2, j + 4);
+      if (!/^[0-9a-fA-F]{2}$/.test(h)) throw new Error('truncated \\xXX escape');
+      out += String.fromCharCode(parseInt(h, 16));
+      j += 4;
+    } else if (!isBytes && (n === 'u' || n === 'U')) {
+      const len = n === 'u' ? 4 : 8;
+      const h = src.slice(j + 2, j + 2 + len);
+      if (!new RegExp(`^[0-9a-fA-F]{${len}}$`).test(h)) throw new Error(`truncated \\${n} escape`);
+      const cp = parseInt(h, 16);
+      if (cp > 0x10ffff) throw new Error('illegal Unicode character');
+      out += String.fromCodePoint(cp);
+      j += 2 + len;
+    } else if (!isBytes && n === 'N') {
+      throw new Error('\\N{...} escapes are not supported in paths');
+    } else {
+      out += c + n; // Python keeps unknown escapes verbatim
+      j += 2;
+    }
+  }
+  if (!isBytes) return { v: out, end: j };
+  const b = new Uint8Array(out.length);
+  for (let k = 0; k < out.length; k++) {
+    b[k] = out.charCodeAt(k) & 0xff;
+  }
+  return { v: b, end: j };
+}
+
+function tokenize(src: string): Tok[] {
+  const toks: Tok[] = [];
+  let i = 0;
+  while (i < src.length) {
+    const c = src[i]!;
+    if (/\s/.test(c)) {
+      i++;
+      continue;
+    }
+    if ('(),+-'.includes(c)) {
+      toks.push({ t: 'op', v: c });
+      i++;
+      continue;
+    }
+    if (/[rRuUbB]/.test(c) && /^[rRuUbB]{1,2}['"]/.test(src.slice(i, i + 3))) {
+      const { v, end } = stringToken(src, i);
+      toks.push({ t: 'str', v });
+      i = end;
+      continue;
+    }
+    if (c === "'" || c === '"') {
+      const { v, end } = stringToken(src, i);
+      toks.push({ t: 'str', v });
+      i = end;
+      continue;
+    }
+    if (/[0-9.]/.test(c)) {
+      const m = NUMBER.exec(src.slice(i));
+      if (!m || m[0] === '.') throw new Error(`invalid syntax at ${JSON.stringify(src.slice(i))}`);
+      if (/^[A-Za-z0-9_]/.test(src.slice(i + m[0].length))) throw new Error('invalid decimal literal');
+      toks.push({ t: 'num', v: numberToken(m[0]) });
+      i += m[0].length;
+      continue;
+    }
+    const name = /^[A-Za-z_][A-Za-z0-9_]*/.exec(src.slice(i));
+    if (name) {
+      toks.push({ t: 'name', v: name[0] });
+      i += name[0].length;
+      continue;
+    }
+    throw new Error(`unsupported syntax at ${JSON.stringify(src.slice(i))}`);
+  }
+  return toks;
+}
+
+class LiteralParser {
+  private i = 0;
+  constructor(private readonly toks: Tok[]) {}
+
+  private peekOp(v: string): boolean {
+    const t = this.toks[this.i];
+    return t !== undefined && t.t === 'op' && t.v === v;
+  }
+
+  /** expr (',' expr)* [','] — a tuple as soon as one comma appears. */
+  tuple(): PathElement {
+    const first = this.unary();
+    if (!this.peekOp(',')) return first;
+    const items = [first];
+    while (this.peekOp(',')) {
+      this.i++;
+      if (this.i >= this.toks.length || this.peekOp(')')) break;
+      items.push(this.unary());
+    }
+    return items;
+  }
+
+  private unary(): PathElement {
+    if (this.peekOp('-') || this.peekOp('+')) {
+      const neg = this.peekOp('-');
+      this.i++;
+      const v = this.unary();
+      return neg ? negate(v) : plus(v);
+    }
+    return this.atom();
+  }
+
+  private atom(): PathElement {
+    const t = this.toks[this.i++];
+    if (t === undefined) throw new Error('unexpected end of literal');
+    switch (t.t) {
+      case 'num':
+        return t.v;
+      case 'str': {
+        let v = t.v;
+        while (this.toks[this.i]?.t === 'str') {
+          const w = (this.toks[this.i++] as { v: string | Uint8Array }).v;
+          if (typeof v === 'string' && typeof w === 'string') v += w;
+          else if (v instanceof Uint8Array && w instanceof Uint8Array) v = Uint8Array.from([...v, ...w]);
+          else throw new Error('cannot mix bytes and nonbytes literals');
+        }
+        return v;
+      }
+      case 'name':
+        if (t.v === 'True') return true;
+        if (t.v === 'False') return false;
+        if (t.v === 'None') return null;
+        throw new Error(`name ${JSON.stringify(t.v)} is not defined`);
+      case 'op':
+        if (t.v !== '(') throw new Error(`unexpected ${JSON.stringify(t.v)}`);
+        if (this.peekOp(')')) {
+          this.i++;
+          return [];
+        }
+        {
+          const v = this.tuple();
+          if (!this.peekOp(')')) throw new Error('missing ")"');
+          this.i++;
+          return v;
+        }
+    }
+  }
+
+  end(): void {
+    if (this.i !== this.toks.length) throw new Error('unsupported expression (only literals and tuples)');
+  }
+}
+
+function toNumber(v: PathElement): number | bigint | { f: number } {
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  if (typeof v === 'number') return Number.isSafeInteger(v) ? v : { f: v };
+  if (typeof v === 'bigint') return v;
+  if (v !== null && typeof v === 'object' && 'value' in v && typeof v.value === 'number') return { f: v.value };
+  throw new Error('bad operand type for unary operator');
+}
+
+function negate(v: PathElement): PathElement {
+  const n = toNumber(v);
+  if (typeof n === 'object') return pyFloat(-n.f);
+  if (typeof n === 'bigint') return normInt(-n);
+  return n === 0 ? 0 : -n;
+}
+
+function plus(v: PathElement): PathElement {
+  const n = toNumber(v);
+  return typeof n === 'object' ? pyFloat(n.f) : n;
+}
+
+/** Evaluates one `:<literal>` element; throws Error when Python would refuse it (or we do). */
+export function evalPathLiteral(src: string): PathElement {
+  const toks = tokenize(src.trim());
+  if (toks.length === 0) throw new Error('empty expression');
+  const p = new LiteralParser(toks);
+  const v = p.tuple();
+  p.end();
+  return v;
+}
