@@ -84,6 +84,22 @@ describe('interop harness (test/interop/peers.ts)', function () {
       await waitFor(() => !alive(pid), 5000, `serf pid ${pid} to be gone`);
     });
 
+    it('agents with the same -encrypt key join each other', async () => {
+      const key = Buffer.alloc(16, 7).toString('base64');
+      const x = await startSerfAgent({ node: 'harness-enc-x', encrypt: key });
+      try {
+        const y = await startSerfAgent({ node: 'harness-enc-y', encrypt: key, join: [x.bind] });
+        try {
+          await waitFor(async () => (await serfMembers(y.rpcAddr, ['-status=alive'])).length === 2, 10_000, 'encrypted join');
+          assert.match(y.logs(), /Encrypted: true/);
+        } finally {
+          await y.kill();
+        }
+      } finally {
+        await x.kill();
+      }
+    });
+
     it('stop() leaves gracefully: the other agent sees "left"', async () => {
       assert.ok(a && b, 'previous test started the agents');
       await b.stop();
@@ -133,6 +149,25 @@ describe('interop harness (test/interop/peers.ts)', function () {
         assert.notEqual(d.proc.exitCode ?? d.proc.signalCode, null);
       } finally {
         await agent.kill();
+      }
+    });
+
+    it('a second server without -I syncs from the first through the hostmap (fast pings)', async () => {
+      const a = await startSerfAgent({ node: 'harness-py-a' });
+      const b = await startSerfAgent({ node: 'harness-py-b', join: [a.bind] });
+      try {
+        const [p1, p2] = [await freePort(), await freePort()];
+        const hostmap = { test1: `127.0.0.1:${p1}`, test2: `127.0.0.1:${p2}` };
+        const ping = { cycle: 3, gap: 1 };
+        const d1 = await startDistkvPy({ name: 'test1', serfRpcPort: a.rpcPort, clientPort: p1, init: 'root', hostmap, ping });
+        await distkvPyClient(p1, ['data', 'harness.before', 'set', '-v', ':', 'written before test2 started']);
+        const d2 = await startDistkvPy({ name: 'test2', serfRpcPort: b.rpcPort, clientPort: p2, hostmap, ping });
+        assert.match(await distkvPyClient(p2, ['data', 'harness.before', 'get']), /written before test2 started/);
+        await distkvPyClient(p2, ['data', 'harness.after', 'set', '-v', ':', 'from test2']);
+        await waitFor(async () => /from test2/.test(await distkvPyClient(p1, ['data', 'harness.after', 'get'])), 10_000, 'test2 write on test1');
+        await Promise.all([d1.kill(), d2.kill()]);
+      } finally {
+        await Promise.all([a.kill(), b.kill()]);
       }
     });
   });
