@@ -1,8 +1,8 @@
 // LZW as Go's compress/lzw does it with Order LSB and literal width 8 — the only compression
 // memberlist knows (compress{Algo: 0}). Codes start 9 bits wide and grow to 12; code 256 is
-// "clear", 257 is "end"; codes are packed least-significant-bit first. The encoder never starts
-// with a clear code, emits a clear when the next code would be 4095 (then starts over), and ends
-// with the pending code, the end code and the leftover bits. Our output matches Go's byte for byte:
+// "clear", 257 is "end"; codes are packed least-significant-bit first. The encoder starts with a
+// clear code, emits another when the next code would be 4095 (then starts over), and ends with
+// the pending code, the end code and the leftover bits. Our output matches Go's byte for byte:
 // LZW's output is fully determined by these rules; Go's hash table only speeds up the lookup.
 import { DecodeError } from '../decode-error.js';
 
@@ -70,6 +70,9 @@ export function lzwCompress(input: Uint8Array): Uint8Array {
     return false;
   };
 
+  // Go >= 1.17 (what Debian's serf is built with) starts every stream with a clear code, as the
+  // GIF spec asks; older Go did not. Decoders accept both.
+  w.write(CLEAR, width);
   if (input.length > 0) {
     let code = input[0]!;
     for (let i = 1; i < input.length; i++) {
