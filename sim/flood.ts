@@ -2,6 +2,8 @@
 // publishes message ids now and then, floods every id it has not seen to `fanout` random peers
 // over datagrams, and every so often syncs its whole id set with one random peer over a stream
 // (which is what repairs loss and partitions, and exercises the stream transport).
+// Ids are numbers (origin index, life, sequence) so the protocol costs little next to the
+// simulator it is meant to measure.
 import { TransportError, type Addr, type Stream, type Timer } from '../gossip/runtime.js';
 import type { SimNode, SimRuntime } from './simulation.js';
 
@@ -25,45 +27,96 @@ export const DEFAULT_FLOOD: FloodOptions = {
   syncTimeoutMs: 1000,
 };
 
-const PKT_ID = 1;
-const enc = new TextEncoder();
-const dec = new TextDecoder();
+/** A message id: origin node index (< 2^20), its life (< 2^8), sequence (< 2^24), in 52 bits. */
+export type FloodId = number;
 
-function frame(ids: Iterable<string>): Uint8Array {
-  const body = enc.encode([...ids].join('\n'));
-  const out = new Uint8Array(4 + body.length);
-  new DataView(out.buffer).setUint32(0, body.length);
-  out.set(body, 4);
+export function floodId(origin: number, life: number, seq: number): FloodId {
+  return (origin * 256 + (life & 255)) * 16777216 + seq;
+}
+
+export function describeFloodId(id: FloodId): string {
+  const seq = id % 16777216;
+  const rest = Math.floor(id / 16777216);
+  return `n${Math.floor(rest / 256)}.${rest % 256}.${seq}`;
+}
+
+const PKT_ID = 1;
+
+/** 7 little-endian bytes of a 52-bit id at `off`. */
+function putId(b: Uint8Array, off: number, id: FloodId): void {
+  const lo = id % 4294967296;
+  const hi = Math.floor(id / 4294967296);
+  b[off] = lo & 255;
+  b[off + 1] = (lo >>> 8) & 255;
+  b[off + 2] = (lo >>> 16) & 255;
+  b[off + 3] = (lo >>> 24) & 255;
+  b[off + 4] = hi & 255;
+  b[off + 5] = (hi >>> 8) & 255;
+  b[off + 6] = (hi >>> 16) & 255;
+}
+
+function getId(b: Uint8Array, off: number): FloodId {
+  const lo = (b[off]! | (b[off + 1]! << 8) | (b[off + 2]! << 16) | (b[off + 3]! << 24)) >>> 0;
+  const hi = b[off + 4]! | (b[off + 5]! << 8) | (b[off + 6]! << 16);
+  return hi * 4294967296 + lo;
+}
+
+/** Sync frame: u32 count, then 7 bytes per id. */
+function frame(ids: Set<FloodId>): Uint8Array {
+  const out = new Uint8Array(4 + 7 * ids.size);
+  new DataView(out.buffer).setUint32(0, ids.size);
+  let off = 4;
+  for (const id of ids) {
+    putId(out, off, id);
+    off += 7;
+  }
   return out;
 }
 
-/** Collects one length-prefixed frame from a stream. */
-function readFrame(s: Stream, onFrame: (ids: string[]) => void): void {
-  let buf = new Uint8Array(0);
+/** Collects one sync frame from a stream. */
+function readFrame(s: Stream, onFrame: (ids: FloodId[]) => void): void {
+  const chunks: Uint8Array[] = [];
+  let have = 0;
+  let want = -1;
   s.onData((chunk) => {
-    const next = new Uint8Array(buf.length + chunk.length);
-    next.set(buf);
-    next.set(chunk, buf.length);
-    buf = next;
-    if (buf.length < 4) return;
-    const len = new DataView(buf.buffer, buf.byteOffset).getUint32(0);
-    if (buf.length < 4 + len) return;
-    const text = dec.decode(buf.subarray(4, 4 + len));
-    buf = new Uint8Array(0);
-    onFrame(text ? text.split('\n') : []);
+    chunks.push(chunk);
+    have += chunk.length;
+    if (want < 0 && have >= 4) {
+      const head = chunks.length === 1 ? chunks[0]! : concat(chunks, have);
+      want = 4 + 7 * new DataView(head.buffer, head.byteOffset).getUint32(0);
+    }
+    if (want < 0 || have < want) return;
+    const buf = concat(chunks, have);
+    const ids: FloodId[] = [];
+    for (let off = 4; off + 7 <= want; off += 7) ids.push(getId(buf, off));
+    chunks.length = 0;
+    have = 0;
+    want = -1;
+    onFrame(ids);
   });
 }
 
+function concat(chunks: Uint8Array[], n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let off = 0;
+  for (const c of chunks) {
+    out.set(c, off);
+    off += c.length;
+  }
+  return out;
+}
+
 export class FloodNode implements SimNode {
-  readonly known = new Set<string>();
+  readonly known = new Set<FloodId>();
   /** Ids this node published in this life. */
-  readonly published: string[] = [];
+  readonly published: FloodId[] = [];
   syncsDone = 0;
   syncsFailed = 0;
   private seq = 0;
   private publishTimer: Timer | undefined;
   private syncTimer: Timer | undefined;
   private stopped = false;
+  private started = false;
   private readonly peers: Addr[];
   private readonly opts: FloodOptions;
 
@@ -77,10 +130,12 @@ export class FloodNode implements SimNode {
     rt.streams.onStream((s) => this.serveSync(s));
     if (this.opts.publishEveryMs > 0) this.schedulePublish();
     if (this.opts.syncEveryMs > 0) this.scheduleSync();
+    this.started = true;
   }
 
+  /** Next interval around `mean`; the first is uniform in [0, mean) so nodes do not march in step. */
   private jittered(mean: number): number {
-    return mean * (0.5 + this.rt.random.next());
+    return mean * (this.started ? 0.5 + this.rt.random.next() : this.rt.random.next());
   }
 
   private schedulePublish(): void {
@@ -92,26 +147,25 @@ export class FloodNode implements SimNode {
   }
 
   /** Publishes a fresh id; returns it. */
-  publish(): string {
-    const id = `${this.rt.name}.${this.rt.life}.${this.seq++}`;
+  publish(): FloodId {
+    const id = floodId(this.rt.index, this.rt.life, this.seq++);
     this.published.push(id);
     this.learn(id, undefined);
     return id;
   }
 
-  private learn(id: string, from: Addr | undefined): void {
+  private learn(id: FloodId, from: Addr | undefined): void {
     if (this.known.has(id)) return;
     this.known.add(id);
     this.forward(id, from);
   }
 
-  private forward(id: string, from: Addr | undefined): void {
+  private forward(id: FloodId, from: Addr | undefined): void {
     const n = this.peers.length;
     if (n === 0) return;
-    const body = enc.encode(id);
-    const pkt = new Uint8Array(body.length + 1);
+    const pkt = new Uint8Array(8);
     pkt[0] = PKT_ID;
-    pkt.set(body, 1);
+    putId(pkt, 1, id);
     const k = Math.min(this.opts.fanout, n);
     for (let i = 0; i < k; i++) {
       const to = this.peers[this.rt.random.int(n)]!;
@@ -121,8 +175,8 @@ export class FloodNode implements SimNode {
   }
 
   private onPacket(from: Addr, bytes: Uint8Array): void {
-    if (this.stopped || bytes.length < 2 || bytes[0] !== PKT_ID) return;
-    this.learn(dec.decode(bytes.subarray(1)), from);
+    if (this.stopped || bytes.length !== 8 || bytes[0] !== PKT_ID) return;
+    this.learn(getId(bytes, 1), from);
   }
 
   private scheduleSync(): void {

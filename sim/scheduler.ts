@@ -158,26 +158,32 @@ export class Scheduler implements Clock {
   async run(until: Millis, opts: RunOptions = {}): Promise<void> {
     this.enter();
     const stopWhen = opts.stopWhen;
+    const quietTicks = this.quietTicks;
     try {
-      await this.drain();
-      while (this.stepSync(until)) {
-        await this.drain();
-        if (stopWhen !== undefined && stopWhen()) return;
+      for (;;) {
+        // Inlined drain (no helper promise per event): let microtasks run until quietTicks
+        // turns in a row leave the simulated world untouched.
+        let quiet = 0;
+        while (quiet < quietTicks) {
+          const seen = this.activity;
+          await null;
+          quiet = this.activity === seen ? quiet + 1 : 0;
+        }
+        if (!this.stepSync(until)) break;
+        if (stopWhen !== undefined && stopWhen()) {
+          quiet = 0;
+          while (quiet < quietTicks) {
+            const seen = this.activity;
+            await null;
+            quiet = this.activity === seen ? quiet + 1 : 0;
+          }
+          return;
+        }
         if ((this.steps & 4095) === 0) this.compactIfMostlyCancelled();
       }
       if (until > this.time && until !== Infinity) this.time = until;
     } finally {
       this.running = false;
-    }
-  }
-
-  /** Lets microtasks run until `quietTicks` turns in a row touch nothing simulated. */
-  private async drain(): Promise<void> {
-    let quiet = 0;
-    while (quiet < this.quietTicks) {
-      const before = this.activity;
-      await null;
-      quiet = this.activity === before ? quiet + 1 : 0;
     }
   }
 

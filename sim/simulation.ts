@@ -20,6 +20,8 @@ export interface SimNode {
 /** The runtime a node gets: the seams plus who it is and who else exists. */
 export interface SimRuntime extends NodeRuntime {
   readonly name: string;
+  /** The node's small stable number (1, 2, ... in definition order). */
+  readonly index: number;
   /** 0 for the first start, then 1, 2... for each restart. */
   readonly life: number;
   /** Its packet/stream address (same host:port for both, as memberlist uses them). */
@@ -148,6 +150,7 @@ export class Simulation<N extends SimNode = SimNode> {
     const random = life === 0 ? this.random.fork(`node/${name}`) : this.random.fork(`node/${name}#${life}`);
     const rt: SimRuntime = {
       name,
+      index: host.index,
       life,
       addr: host.addr,
       clock: new NodeClock(this.scheduler, host, epoch),

@@ -1,0 +1,55 @@
+// How fast the simulator runs a big cluster: 1000 flooding nodes for 60 s of virtual time, with
+// the scheduler alone (the same number of no-op events on a heap of the same size) as the
+// reference. Target for later issues: the full gossip node, 1000 nodes × 60 s, in ≤ 30 s wall.
+import { floodCoverage } from '../sim/flood-protocol.js';
+import { FloodNode } from '../sim/flood.js';
+import { Scheduler } from '../sim/scheduler.js';
+import { nodeNames } from '../sim/scenario.js';
+import { Simulation } from '../sim/simulation.js';
+import { seededRandom } from '../sim/prng.js';
+
+const NODES = Number(process.env.SIM_BENCH_NODES ?? 1000);
+const VIRTUAL_MS = 60_000;
+
+/** `events` no-op timers, `concurrent` of them pending at any time, each re-arming itself. */
+function bareLoop(events: number, concurrent: number, async: boolean): Promise<number> | number {
+  const s = new Scheduler();
+  const r = seededRandom('bare');
+  let left = events;
+  const tick = (): void => {
+    if (--left > 0) s.setTimer(r.next() * 10, tick);
+  };
+  for (let i = 0; i < concurrent; i++) s.setTimer(r.next() * 10, tick);
+  const t0 = performance.now();
+  if (!async) {
+    s.runSync(Infinity);
+    return performance.now() - t0;
+  }
+  return s.run(Infinity).then(() => performance.now() - t0);
+}
+
+function fmt(n: number): string {
+  return n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : n.toFixed(0);
+}
+
+export async function main(): Promise<void> {
+  const sim = new Simulation<FloodNode>({ seed: 'bench', link: { latencyMs: 1, jitterMs: 2, loss: 0.01 } });
+  // ~600 messages in a minute, each flooded to every node (~3000 datagrams each), and a
+  // push-pull sync per node every 30 s on average: roughly memberlist's load at this size.
+  const opts = { fanout: 3, publishEveryMs: 100_000, syncEveryMs: 30_000 };
+  for (const n of nodeNames(NODES)) sim.define(n, (rt) => new FloodNode(rt, opts));
+  for (const n of sim.names()) await sim.start(n);
+  const t0 = performance.now();
+  await sim.run(VIRTUAL_MS);
+  const wall = performance.now() - t0;
+  const st = sim.stats();
+  const cov = floodCoverage(sim);
+  const pendingAvg = Math.max(1, Math.round(st.sent / (VIRTUAL_MS / 5)));
+  const bareSync = (await bareLoop(st.events, Math.max(NODES, pendingAvg), false)) as number;
+  const bareAsync = await bareLoop(st.events, Math.max(NODES, pendingAvg), true);
+  console.log(`flood ${NODES} nodes × ${VIRTUAL_MS / 1000} s virtual: ${fmt(st.events)} events, ${fmt(st.delivered)} datagrams, ${st.streams.opened} streams, ${cov.published} messages (all held by all: ${cov.complete})`);
+  console.log(`  wall ${(wall / 1000).toFixed(2)} s, ${fmt(st.events / (wall / 1000))} events/s, ${(wall * 1e6 / st.events).toFixed(0)} ns/event, virtual/wall ${(VIRTUAL_MS / wall).toFixed(2)}x`);
+  console.log(`  reference: bare scheduler, same ${fmt(st.events)} no-op events: runSync ${bareSync.toFixed(0)} ms (${(bareSync * 1e6 / st.events).toFixed(0)} ns/event), async run ${bareAsync.toFixed(0)} ms (${(bareAsync * 1e6 / st.events).toFixed(0)} ns/event)`);
+  console.log(`  ratio flood/bare-async ${(wall / bareAsync).toFixed(1)}x, flood/bare-sync ${(wall / bareSync).toFixed(1)}x, async-drain overhead ${(bareAsync / bareSync).toFixed(1)}x`);
+  console.log(`  trace ${sim.traceHash()}`);
+}
