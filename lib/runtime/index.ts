@@ -14,6 +14,9 @@ export { MemoryLogger, StreamLogger, nullLogger, parseLogLevel, type LogFormat }
 export { bindUdp, UdpTransport, MAX_DATAGRAM_V4, MAX_DATAGRAM_V6 } from './udp.js';
 export { listenTcp, TcpTransport, NodeStream } from './tcp.js';
 export { toTransportError, describeErrno } from './errors.js';
+export { splitHostPort, parseAddr, resolveAddrs } from './addr.js';
+export { onShutdownSignals, type SignalHandlers } from './signals.js';
+export { writeFileAtomic, readChunks, AppendFile, syncDir } from './files.js';
 
 export interface RealRuntimeOptions {
   /** Where to listen; host defaults to 127.0.0.1, port to 0 (ephemeral, same number for TCP and UDP). */
