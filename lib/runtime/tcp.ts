@@ -2,7 +2,8 @@
 //
 // Semantics (the simulator's streams must match them):
 // - Reading starts when onData is first called; until then bytes wait in the kernel/socket
-//   buffers (so nothing is lost between accept and handler registration).
+//   buffers (so nothing is lost between accept and handler registration). A stream whose owner
+//   never calls onData also never notices the peer's end: always register it.
 // - Not half-open: when the peer ends, we end too once our queued bytes are flushed, and onClose()
 //   fires without an error. The seams have no "peer ended" callback, so a half-open socket would
 //   linger unnoticed.
@@ -187,7 +188,13 @@ export class TcpTransport implements StreamTransport {
         return reject(e);
       }
       const where = `connect to ${to.host}:${to.port}`;
-      const sock = netConnect({ host: to.host, port: to.port, noDelay: true, allowHalfOpen: false });
+      let sock: Socket;
+      try {
+        sock = netConnect({ host: to.host, port: to.port, noDelay: true, allowHalfOpen: false });
+      } catch (e) {
+        // Synchronous throws: a port outside 1..65535, descriptors exhausted.
+        return reject(toTransportError(e, where, 'unreachable'));
+      }
       this.connecting.add(sock);
       let settled = false;
       const settle = (): boolean => {

@@ -154,6 +154,13 @@ describe('lib/runtime/tcp', () => {
     });
   });
 
+  it('a bad destination rejects with a TransportError, never a RangeError', async () => {
+    const cli = await listen();
+    for (const to of [{ host: '127.0.0.1', port: 70000 }, { host: '127.0.0.1', port: -1 }, { host: 'not-an-ip', port: 1 }]) {
+      await assert.rejects(cli.connect(to, 500), (e) => e instanceof TransportError && e.code === 'unreachable');
+    }
+  });
+
   it("a connect that gets no answer rejects with 'timeout' (listener whose backlog is full)", async function () {
     // Linux drops SYNs to a listener whose accept queue is full, so the connect hangs: a
     // loopback-only way to get a real timeout. Node always accepts, so the listener is Python.
