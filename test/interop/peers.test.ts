@@ -5,6 +5,8 @@ import {
   distkvPyAvailable,
   distkvPyClient,
   distkvPyDir,
+  etcdAvailable,
+  etcdctl,
   freePort,
   runCommand,
   runPyScript,
@@ -12,6 +14,7 @@ import {
   serfCli,
   serfMembers,
   startDistkvPy,
+  startEtcd,
   startSerfAgent,
   stopAllPeers,
   waitFor,
@@ -112,6 +115,30 @@ describe('interop harness (test/interop/peers.ts)', function () {
       await a.kill();
       assert.equal(a.proc.signalCode, 'SIGKILL');
       await assert.rejects(serfMembers(a.rpcAddr), /connection refused|Error connecting/);
+    });
+  });
+
+  describe('etcd', () => {
+    before(function () {
+      if (!etcdAvailable()) {
+        console.warn('SKIPPED: /usr/bin/etcd or etcdctl is missing (run scripts/setup-peers.sh as root)');
+        this.skip();
+      }
+    });
+
+    it('a single-member etcd serves the v2 API over HTTP and etcdctl', async () => {
+      const e = await startEtcd();
+      try {
+        await etcdctl(e.clientUrl, ['set', '/harness/a', 'one'], { v2: true });
+        const r = await fetch(`${e.clientUrl}/v2/keys/harness/a`);
+        const body = (await r.json()) as { node: { key: string; value: string } };
+        assert.equal(body.node.value, 'one');
+        assert.equal((await etcdctl(e.clientUrl, ['get', '/harness/a'], { v2: true })).trim(), 'one');
+        await etcdctl(e.clientUrl, ['put', 'v3key', 'two']);
+        assert.match(await etcdctl(e.clientUrl, ['get', 'v3key']), /two/);
+      } finally {
+        await e.stop();
+      }
     });
   });
 

@@ -21,13 +21,18 @@
 //   const out = await distkvPyClient(d.clientPort, ['data', 'x.y', 'get']);
 //   const r = await runPyScript('import sys; print(sys.argv[1])', ['hi']);  // python with distkv importable
 //
+//   // etcd 3.4 with the v2 API (etcdAvailable() first), for comparison tests:
+//   const e = await startEtcd();                                        // waits for GET /version
+//   await etcdctl(e.clientUrl, ['set', '/a', '1'], { v2: true });       // ETCDCTL_API=2
+//
 // Ports: freePort() gives a port free for TCP (all addresses) and UDP (127.0.0.1), never the same
 // one twice in this process. Addresses are "host:port" strings, as Serf's flags spell them.
 // Logs: every handle's logs() returns its interleaved stdout+stderr (last 4 MiB); print them
 // when a test fails. A process that exits while we wait for it to become ready rejects the start
 // with the tail of its logs.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants as fsConstants } from 'node:fs';
+import { accessSync, constants as fsConstants, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
@@ -454,4 +459,80 @@ export function distkvPyClient(port: number, args: string[], timeoutMs = 30_000)
  */
 export function runPyScript(code: string, args: string[] = [], timeoutMs = 30_000): Promise<string> {
   return runOk(join(distkvPyDir(), 'bin/distkv-py-python'), ['-', ...args], { input: code, timeoutMs });
+}
+
+// ---------------------------------------------------------------------------------------------
+// etcd 3.4 (Debian's etcd-server / etcd-client), single member, v2 API enabled
+
+export const ETCD_BIN = process.env.ETCD_BIN ?? '/usr/bin/etcd';
+export const ETCDCTL_BIN = process.env.ETCDCTL_BIN ?? '/usr/bin/etcdctl';
+
+export function etcdAvailable(): boolean {
+  return isExecutable(ETCD_BIN) && isExecutable(ETCDCTL_BIN);
+}
+
+export interface EtcdOptions {
+  name?: string;
+  clientPort?: number;
+  peerPort?: number;
+  /** Enable the v2 HTTP API (/v2/keys); default true. */
+  v2?: boolean;
+  extraArgs?: string[];
+  readyTimeoutMs?: number;
+}
+
+export interface EtcdServer extends PeerProcess {
+  readonly clientPort: number;
+  /** "http://127.0.0.1:<clientPort>" */
+  readonly clientUrl: string;
+  readonly dataDir: string;
+}
+
+export async function startEtcd(opts: EtcdOptions = {}): Promise<EtcdServer> {
+  const name = opts.name ?? 'etcd-test';
+  const clientPort = opts.clientPort ?? (await freePort());
+  const peerPort = opts.peerPort ?? (await freePort());
+  const clientUrl = `http://127.0.0.1:${clientPort}`;
+  const peerUrl = `http://127.0.0.1:${peerPort}`;
+  const dataDir = mkdtempSync(join(tmpdir(), 'distkv-etcd-'));
+  const args = [
+    `--name=${name}`,
+    `--data-dir=${dataDir}`,
+    `--listen-client-urls=${clientUrl}`,
+    `--advertise-client-urls=${clientUrl}`,
+    `--listen-peer-urls=${peerUrl}`,
+    `--initial-advertise-peer-urls=${peerUrl}`,
+    `--initial-cluster=${name}=${peerUrl}`,
+    `--enable-v2=${opts.v2 ?? true}`,
+    ...(opts.extraArgs ?? []),
+  ];
+  const p = spawnPeer(ETCD_BIN, args, { stopSignal: 'SIGTERM' });
+  void p.exited.then(() => rmSync(dataDir, { recursive: true, force: true }));
+  let exited = false;
+  void p.exited.then(() => (exited = true));
+  try {
+    await waitFor(
+      async () => {
+        if (exited) throw new Error('etcd exited');
+        const r = await fetch(`${clientUrl}/version`);
+        return r.ok;
+      },
+      opts.readyTimeoutMs ?? 20_000,
+      `etcd on ${clientUrl}`,
+      100,
+    );
+  } catch (e) {
+    await p.kill();
+    throw new Error(`${(e as Error).message}\n--- log tail:\n${tail(p.logs())}`);
+  }
+  return { ...p, clientPort, clientUrl, dataDir };
+}
+
+/** Runs etcdctl against `clientUrl` (v3 API unless `v2`); returns stdout, rejects on failure. */
+export function etcdctl(clientUrl: string, args: string[], opts: { v2?: boolean; timeoutMs?: number } = {}): Promise<string> {
+  const env = { ...process.env, ETCDCTL_API: opts.v2 ? '2' : '3' };
+  return runCommand(ETCDCTL_BIN, [`--endpoints=${clientUrl}`, ...args], { env, timeoutMs: opts.timeoutMs ?? 15_000 }).then((r) => {
+    if (r.code !== 0) throw new Error(`etcdctl ${args.join(' ')} exited with ${r.code ?? r.signal}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+    return r.stdout;
+  });
 }
