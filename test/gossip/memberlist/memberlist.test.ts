@@ -1,10 +1,107 @@
+// The memberlist engine inside SIM's simulator: convergence, failure detection time, false
+// positives under loss, Lifeguard vs plain SWIM with slow ("paused") members.
 import { strict as assert } from 'node:assert';
-import { aliveNames, liveNodes, startCluster } from './sim-helpers.js';
+import { lanConfig } from '../../../gossip/memberlist/config.js';
+import type { Delegates } from '../../../gossip/memberlist/delegate.js';
+import { NodeStateType } from '../../../gossip/memberlist/node.js';
+import { suspicionTimeout } from '../../../gossip/memberlist/suspicion.js';
+import { aliveNames, liveNodes, nodeName, runUntil, startCluster, stateOf } from './sim-helpers.js';
 
-describe('memberlist in the simulator', () => {
-  it('5 nodes joining one seed all list 5 alive', async () => {
-    const sim = await startCluster({ seed: 1, n: 5 });
+interface Death {
+  t: number;
+  observer: string;
+  subject: string;
+  state: NodeStateType;
+}
+
+/** Records every notifyLeave (dead or left) each node reports. */
+function deathRecorder(now: () => number): { deaths: Death[]; delegates: (name: string) => Delegates } {
+  const deaths: Death[] = [];
+  return {
+    deaths,
+    delegates: (observer) => ({
+      events: {
+        notifyJoin: () => {},
+        notifyUpdate: () => {},
+        notifyLeave: (n) => void deaths.push({ t: now(), observer, subject: n.name, state: n.state }),
+      },
+    }),
+  };
+}
+
+describe('memberlist in the simulator', function () {
+  this.timeout(120_000);
+
+  it('100 nodes joining one seed all list 100 alive; a crashed node is declared dead by all within the bound', async () => {
+    const N = 100;
+    const sim = await startCluster({ seed: 'converge-100', n: N });
+    await runUntil(sim, () => liveNodes(sim).every((n) => aliveNames(n).length === N), 10_000);
+    for (const n of liveNodes(sim)) assert.equal(aliveNames(n).length, N, `${n.ml.name} sees ${aliveNames(n).length}`);
+    const convergedAt = sim.now();
+
     await sim.runFor(5_000);
-    for (const n of liveNodes(sim)) assert.equal(aliveNames(n).length, 5, `${n.ml.name}: ${aliveNames(n).join(',')}`);
+    const victim = nodeName(57);
+    const crashAt = sim.now();
+    sim.crash(victim);
+    const others = () => sim.upNames();
+    // Bound (LAN profile, N = 100): a failed probe takes one probe interval; every other node probes
+    // the victim within one round (N-1 probe intervals), but with 99 probers the first probe comes
+    // within a couple of intervals; suspicion then lasts at most SuspicionMaxTimeoutMult ·
+    // SuspicionMult · log10(N) · ProbeInterval = 6·4·2·1 s = 48 s (no confirmations) and at least
+    // the 8 s minimum; the dead message then spreads in O(log N) gossip rounds. We assert the
+    // guaranteed-ish envelope 2·ProbeInterval + max suspicion + 5 s of dissemination = 55 s.
+    const cfg = lanConfig('x');
+    const min = suspicionTimeout(cfg.suspicionMult, N, cfg.probeInterval);
+    const max = cfg.suspicionMaxTimeoutMult * min;
+    const bound = 2 * cfg.probeInterval + max + 5_000;
+    await runUntil(sim, () => others().every((o) => stateOf(sim, o, victim) === NodeStateType.Dead), bound);
+    const took = sim.now() - crashAt;
+    assert.ok(
+      others().every((o) => stateOf(sim, o, victim) === NodeStateType.Dead),
+      `not all nodes saw ${victim} dead within ${bound} ms`,
+    );
+    assert.ok(took >= min, `declared dead after ${took} ms, before the ${min} ms minimum suspicion`);
+    assert.ok(took <= bound);
+    // Nobody else was harmed.
+    for (const n of liveNodes(sim)) assert.equal(aliveNames(n).length, N - 1);
+    console.log(`      converged in ${convergedAt} ms virtual; crash detected by all ${N - 1} in ${took} ms (bound ${bound} ms, min ${min} ms)`);
+  });
+
+  it('10% uniform packet loss for 5 virtual minutes: no live node is declared dead', async () => {
+    const N = 24;
+    let clock = () => 0;
+    const rec = deathRecorder(() => clock());
+    const sim = await startCluster({ seed: 'loss-10', n: N, loss: 0.1, delegates: rec.delegates });
+    clock = () => sim.now();
+    await sim.runFor(300_000);
+    assert.deepEqual(rec.deaths, []);
+    for (const n of liveNodes(sim)) assert.equal(aliveNames(n).length, N);
+  });
+
+  it('Lifeguard on vs off with slow members: fewer false positives with Lifeguard', async () => {
+    // Slow members: everything sent to them arrives 3-5 s late (a process too busy to read its
+    // socket), while their own timers run on time — so they time out probes and accuse healthy
+    // peers, and hear refutations late. Nobody really fails, so every "dead" is a false positive.
+    const N = 16;
+    const slow = [nodeName(3), nodeName(8), nodeName(13)];
+    const run = async (lifeguard: boolean, seed: string) => {
+      let clock = () => 0;
+      const rec = deathRecorder(() => clock());
+      const sim = await startCluster({ seed, n: N, delegates: rec.delegates, tweak: (c) => (c.lifeguard = lifeguard) });
+      clock = () => sim.now();
+      await sim.runFor(5_000);
+      sim.setLinkBetween(sim.names(), slow, { latencyMs: 3_000, jitterMs: 2_000 }, { oneWay: true });
+      await sim.runFor(90_000);
+      return rec.deaths.filter((d) => d.state === NodeStateType.Dead).length;
+    };
+    let on = 0;
+    let off = 0;
+    for (const seed of ['lg-1', 'lg-2']) {
+      on += await run(true, seed);
+      off += await run(false, seed);
+    }
+    console.log(`      false positives (dead declarations, nobody failed): Lifeguard off ${off}, on ${on}` + (on > 0 ? ` (${(off / on).toFixed(1)}x fewer)` : ''));
+    assert.ok(off > 0, 'the scenario must provoke false positives without Lifeguard');
+    assert.ok(on < off, `Lifeguard on: ${on}, off: ${off}`);
   });
 });

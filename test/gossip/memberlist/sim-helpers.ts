@@ -74,3 +74,13 @@ export function liveNodes(sim: Simulation<MLNode>): MLNode[] {
     .map((n) => sim.node(n))
     .filter((n): n is MLNode => n !== undefined);
 }
+
+/** Runs until `cond` holds (checked every `stepMs` of virtual time) or `maxMs` passed. */
+export async function runUntil(sim: Simulation<MLNode>, cond: () => boolean, maxMs: number, stepMs = 50): Promise<boolean> {
+  const end = sim.now() + maxMs;
+  while (sim.now() < end) {
+    if (cond()) return true;
+    await sim.runFor(Math.min(stepMs, end - sim.now()));
+  }
+  return cond();
+}
