@@ -18,7 +18,7 @@ export function snapshot(s: Store): unknown {
   }
   const nodes: unknown[] = [];
   for (const n of [...s.nodes()].sort((a, b) => (a.name < b.name ? -1 : 1)))
-    nodes.push([n.name, n.tick, n.present.toWire(), n.superseded.toWire()]);
+    if (n.tick || !n.present.isEmpty || !n.superseded.isEmpty) nodes.push([n.name, n.tick, n.present.toWire(), n.superseded.toWire()]);
   return { entries, nodes };
 }
 
