@@ -37,6 +37,16 @@ describe('lzw (Go compress/lzw, LSB, literal width 8)', () => {
     }
   });
 
+  it('reproduces a 6.4 KB Go stream whose code table ran full (bigpp push-pull)', () => {
+    const m = decodeMessage(bytesOf(loadScenario('bigpp').tcp[1]!));
+    assert.equal(m.type, 'compress');
+    if (m.type !== 'compress') return;
+    const plain = lzwDecompress(m.buf);
+    assert.equal(plain.length, 7173);
+    assert.ok(m.buf.length > 6000);
+    assert.equal(hex(lzwCompress(plain)), hex(m.buf));
+  });
+
   it('accepts streams without the leading clear code (Go < 1.17 writers)', () => {
     const data = new TextEncoder().encode('TOBEORNOTTOBEORTOBEORNOT');
     const withClear = lzwCompress(data);

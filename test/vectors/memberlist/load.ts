@@ -21,8 +21,9 @@ export interface Scenario {
   tcp: Capture[];
 }
 
+/** The scenarios of capture.sh (bigpp, from capture-big.sh, holds just one push-pull). */
 export const SCENARIOS = ['plain', 'nocomp', 'crc', 'enc16', 'enc32'] as const;
-export type ScenarioName = (typeof SCENARIOS)[number];
+export type ScenarioName = (typeof SCENARIOS)[number] | 'bigpp';
 
 export function loadScenario(name: ScenarioName): Scenario {
   return JSON.parse(readFileSync(join(here, `${name}.json`), 'utf8')) as Scenario;
