@@ -142,7 +142,9 @@ describe('interop harness (test/interop/peers.ts)', function () {
     });
   });
 
-  describe('Python DistKV', () => {
+  describe('Python DistKV', function () {
+    // Each Python CLI call costs ~1 s of interpreter start; on a loaded machine much more.
+    this.timeout(120_000);
     before(function () {
       if (!serfAvailable() || !distkvPyAvailable()) {
         console.warn(`SKIPPED: needs /usr/bin/serf and the Python DistKV peer in ${distkvPyDir()} (run scripts/setup-peers.sh)`);
