@@ -258,7 +258,17 @@ export class Store {
     }
     // python's UpdateEvent(): a deletion's tick is marked deleted whatever happens next.
     if (u.value === NOT_GIVEN) headNode(u.chain).deleted.add(headTick(u.chain));
-    return this.applyChain(this.follow(u.path), u.chain, u.value, tock, origin);
+    const existing = this.get(u.path);
+    if (!existing || !existing.chain) {
+      // judged before creating anything, so a refused update leaves no empty entry behind
+      const hn = headNode(u.chain);
+      const ht = headTick(u.chain);
+      if (hn.superseded.has(ht) && !hn.present.has(ht)) {
+        this.dropLinks(u.chain, null, existing ?? this.root);
+        return 'stale';
+      }
+    }
+    return this.applyChain(existing ?? this.follow(u.path), u.chain, u.value, tock, origin);
   }
 
   /** The conflict rule (reference §1.6) and its bookkeeping. */
