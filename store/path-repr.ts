@@ -4,6 +4,7 @@
 import { PyFloat } from './codec-value.js';
 import type { PathElement } from './path.js';
 import { Path } from './path.js';
+import { ASSIGNED_AFTER_UNICODE_14 } from './path-unicode14.js';
 
 /** Python's repr(float): shortest round-trip digits, exponent form outside 1e-4 <= |x| < 1e16. */
 export function reprFloat(v: number): string {
@@ -26,8 +27,26 @@ export function reprFloat(v: number): string {
   return `${sign}${digits.slice(0, decpt)}.${digits.slice(decpt)}`;
 }
 
-// Python's str.isprintable(): everything but "Other" and "Separator" categories (space excepted).
+// Python's str.isprintable(): everything but "Other" and "Separator" categories (space excepted),
+// by the peer's Unicode 14.0 tables: later assignments count as unassigned (Cn) there.
 const NON_PRINTABLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Zs}]/u;
+
+function assignedAfter14(cp: number): boolean {
+  const t = ASSIGNED_AFTER_UNICODE_14;
+  let lo = 0;
+  let hi = t.length / 2 - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (cp < t[2 * mid]!) hi = mid - 1;
+    else if (cp > t[2 * mid + 1]!) lo = mid + 1;
+    else return true;
+  }
+  return false;
+}
+
+function isPrintable(ch: string, cp: number): boolean {
+  return cp === 0x20 || (!NON_PRINTABLE.test(ch) && !assignedAfter14(cp));
+}
 
 function hex2(n: number): string {
   return n.toString(16).padStart(2, '0');
@@ -45,7 +64,7 @@ export function reprString(s: string): string {
     else if (ch === '\r') out += '\\r';
     else if (cp < 0x20 || cp === 0x7f) out += '\\x' + hex2(cp);
     else if (cp < 0x7f) out += ch;
-    else if (!NON_PRINTABLE.test(ch) || ch === ' ') out += ch;
+    else if (isPrintable(ch, cp)) out += ch;
     else if (cp < 0x100) out += '\\x' + hex2(cp);
     else if (cp < 0x10000) out += '\\u' + cp.toString(16).padStart(4, '0');
     else out += '\\U' + cp.toString(16).padStart(8, '0');

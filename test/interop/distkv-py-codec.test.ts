@@ -1,0 +1,102 @@
+// Our Path text form, msgpack packer and PathShortener against Python DistKV's own code
+// (distkv.util, run through test/interop/distkv-py-oracle.py), on thousands of generated cases.
+import { strict as assert } from 'node:assert';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { decode, encode } from '../../store/codec.js';
+import { Path } from '../../store/path.js';
+import { PathShortener } from '../../store/path-shortener.js';
+import { hex, pathArb, textString, unhex, valueArb } from '../store/codec-arbitraries.js';
+import { distkvPyAvailable, distkvPyDir, runCommand } from './peers.js';
+
+type Answer = { hex?: string; s?: string; err?: string; out?: [number, string][] };
+
+async function oracle(reqs: object[]): Promise<Answer[]> {
+  const py = join(distkvPyDir(), 'bin/distkv-py-python');
+  const script = join(import.meta.dirname, 'distkv-py-oracle.py');
+  const r = await runCommand(py, [script], { input: reqs.map((q) => JSON.stringify(q)).join('\n') + '\n', timeoutMs: 60_000 });
+  assert.equal(r.code, 0, r.stderr);
+  const out = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Answer);
+  assert.equal(out.length, reqs.length);
+  return out;
+}
+
+const N = Number(process.env.FC_RUNS ?? 500);
+const SEED = Number(process.env.FC_SEED ?? 4242);
+
+describe('interop: store/path and store/codec agree with Python DistKV (distkv.util)', function () {
+  this.timeout(120_000);
+  before(function () {
+    if (!distkvPyAvailable()) {
+      console.warn(`SKIPPED: Python DistKV peer not installed at ${distkvPyDir()} (run scripts/setup-peers.sh)`);
+      this.skip();
+    }
+  });
+
+  it(`str(path) and packer(path) are identical for ${2 * N} generated paths`, async () => {
+    const paths = fc.sample(pathArb, { numRuns: 2 * N, seed: SEED });
+    const ans = await oracle(paths.map((p) => ({ op: 'str', hex: hex(encode(p)) })));
+    paths.forEach((p, i) => {
+      assert.equal(ans[i]!.err, undefined, `${p}: ${ans[i]!.err}`);
+      assert.equal(p.toString(), ans[i]!.s, 'text form');
+      assert.equal(hex(encode(p)), ans[i]!.hex, `packed ${p}`);
+    });
+  });
+
+  it(`Path.from_str agrees (same path or both refuse) on printed paths and ${2 * N} random texts`, async () => {
+    const printed = fc.sample(pathArb, { numRuns: N, seed: SEED + 1 }).map((p) => p.toString());
+    const texts = fc.sample(
+      fc.oneof(textString, textString.map((s) => ':' + s), fc.tuple(textString, textString).map(([a, b]) => `${a}:${b}`)),
+      { numRuns: 2 * N, seed: SEED + 2 },
+    );
+    const extra = [':1+2', ':0x1f', ':0o17', ':1_000', ':1e3', ":b'x'", ':"a"', ':(1,)', ':1,', ":u'x'", ':-True', ':+1', ':01', ':1j', ':x-1f', ':b_1', ':y0 1'];
+    const all = [...printed, ...texts, ...extra].filter((s) => s !== '');
+    const ans = await oracle(all.map((s) => ({ op: 'from_str', s })));
+    const disagree: string[] = [];
+    all.forEach((s, i) => {
+      let ours: string | undefined;
+      try {
+        ours = hex(encode(Path.parse(s)));
+      } catch {
+        ours = undefined;
+      }
+      if (ours !== ans[i]!.hex) disagree.push(`${JSON.stringify(s)}: ours ${ours ?? 'refused'}, python ${ans[i]!.hex ?? ans[i]!.err}`);
+    });
+    // Python's simpleeval computes arithmetic (`:1+2` = 3); we refuse it on purpose (path-literal.ts).
+    const expected = [':1+2'];
+    const unexpected = disagree.filter((d) => !expected.some((e) => d.startsWith(JSON.stringify(e) + ':')));
+    assert.deepEqual(unexpected, [], `${unexpected.length} of ${all.length} texts disagree`);
+  });
+
+  it(`packer(unpacker(x)) == our encode for ${N} generated values`, async () => {
+    const values = fc.sample(valueArb, { numRuns: N, seed: SEED + 3 });
+    const ans = await oracle(values.map((v) => ({ op: 'repack', hex: hex(encode(v)) })));
+    values.forEach((v, i) => {
+      const ours = hex(encode(v));
+      assert.equal(ans[i]!.err, undefined, ans[i]!.err);
+      assert.equal(ans[i]!.hex, ours);
+      assert.equal(hex(encode(decode(unhex(ours)))), ours);
+    });
+  });
+
+  it('PathShortener output matches Python on path sequences', async () => {
+    const seqs = fc.sample(
+      fc.tuple(fc.array(fc.constantFrom('a', 'b', 1), { maxLength: 2 }), fc.array(fc.array(fc.constantFrom('a', 'b', 'c', 1, true), { maxLength: 4 }), { minLength: 1, maxLength: 8 })),
+      { numRuns: 60, seed: SEED + 4 },
+    );
+    const reqs = seqs.map(([prefix, rels]) => ({
+      op: 'shorten',
+      prefix: hex(encode(Path.from(prefix))),
+      paths: rels.map((r) => hex(encode(Path.from([...prefix, ...r])))),
+    }));
+    const ans = await oracle(reqs);
+    seqs.forEach(([prefix, rels], i) => {
+      const s = new PathShortener(Path.from(prefix));
+      const ours = rels.map((r) => {
+        const { depth, path } = s.shorten(Path.from([...prefix, ...r]));
+        return [depth, hex(encode(path))];
+      });
+      assert.deepEqual(ours, ans[i]!.out);
+    });
+  });
+});
