@@ -1,0 +1,566 @@
+// A Serf node on top of our memberlist (serf.go): Lamport-stamped membership intents, user
+// events, queries, tags in node metadata, Vivaldi coordinates, reaping and reconnecting.
+// Memberlist calls into SerfDelegate (serf-delegate.ts); this file holds the state and the API.
+import type { Addr, Millis, NodeRuntime, Timer } from '../runtime.js';
+import { SubLogger } from '../runtime.js';
+import { TransmitLimitedQueue } from '../memberlist/broadcast.js';
+import { META_MAX_SIZE } from '../memberlist/config.js';
+import type { Keyring } from '../memberlist/keyring.js';
+import { Memberlist } from '../memberlist/memberlist.js';
+import { ipToString } from '../memberlist/node.js';
+import { Channel } from './channel.js';
+import { Coalescer, MemberEventPolicy, UserEventPolicy } from './coalesce.js';
+import { encodeMessage } from './codec.js';
+import { MEMBERLIST_PROTOCOL_FOR_SERF, SERF_PROTOCOL_MAX, SERF_PROTOCOL_MIN, type SerfConfig, USER_EVENT_SIZE_HARD_LIMIT } from './config.js';
+import type { Coordinate } from './coordinate.js';
+import { CoordinateClient } from './coordinate-client.js';
+import { QueryBuffer, UserEventBuffer } from './event-buffer.js';
+import type { SerfEvent } from './events.js';
+import { encodeFilters } from './filters.js';
+import { CONFLICT_QUERY, handleInternalQuery, isInternalQuery } from './internal-query.js';
+import { KeyManager } from './key-manager.js';
+import { LamportClock } from './lamport.js';
+import { copyMember, type Member } from './member.js';
+import { MemberTable } from './members.js';
+import { decodeWireMember } from './codec.js';
+import {
+  type LeaveMessage,
+  MemberStatus,
+  MessageType,
+  type NodeName,
+  QUERY_FLAG_ACK,
+  type QueryMessage,
+  type QueryResponseMessage,
+  type SerfMessage,
+  type UserEventMessage,
+} from './messages.js';
+import { ackFor, admitQuery, defaultQueryTimeout, IncomingQuery, type QueryParams, QueryResponse, type QueryTransport, queryOrigin, relayResponse } from './query.js';
+import { SerfDelegate } from './serf-delegate.js';
+import { encodeTags } from './tags.js';
+import { decodeOne } from '../msgpack-go.js';
+
+export type SerfState = 'alive' | 'leaving' | 'left' | 'shutdown';
+
+export interface SerfOptions {
+  config: SerfConfig;
+  /** Cluster encryption keys (memberlist keyring); absent = plaintext. */
+  keyring?: Keyring;
+  advertise?: Addr;
+  /** Saves the keyring after key queries changed it (Serf's keyring file); returns an error text. */
+  persistKeyring?: () => string | undefined;
+  /** May veto joining members (Serf's MergeDelegate); return an error text to refuse. */
+  merge?: (members: Member[]) => string | undefined;
+}
+
+/** A Serf message waiting in a broadcast queue. */
+function serfBroadcast(msg: Uint8Array, finished?: () => void) {
+  return { message: () => msg, unique: true, finished };
+}
+
+export class Serf {
+  readonly config: SerfConfig;
+  readonly rt: NodeRuntime;
+  readonly log: SubLogger;
+  readonly clock = new LamportClock();
+  readonly eventClock = new LamportClock();
+  readonly queryClock = new LamportClock();
+  readonly members: MemberTable;
+  readonly eventBuffer: UserEventBuffer;
+  readonly queryBuffer: QueryBuffer;
+  readonly broadcasts: TransmitLimitedQueue;
+  readonly eventBroadcasts: TransmitLimitedQueue;
+  readonly queryBroadcasts: TransmitLimitedQueue;
+  readonly coordClient: CoordinateClient | null;
+  readonly coordCache = new Map<NodeName, Coordinate>();
+  readonly keyManager: KeyManager;
+  readonly memberlist: Memberlist;
+  /** Set while a join asked to ignore events from before it. */
+  joinIgnore = false;
+
+  private stateValue: SerfState = 'alive';
+  private readonly queryResponses = new Map<number, QueryResponse>();
+  private readonly subscribers = new Set<Channel<SerfEvent>>();
+  private readonly handlers = new Set<(e: SerfEvent) => void>();
+  private readonly coalescers: Coalescer[] = [];
+  private deliver: (e: SerfEvent) => void;
+  private readonly timers = new Set<Timer>();
+  private readonly random;
+  private readonly persistKeyring?: () => string | undefined;
+
+  private constructor(rt: NodeRuntime, opts: SerfOptions) {
+    const config = opts.config;
+    if (config.protocolVersion < SERF_PROTOCOL_MIN || config.protocolVersion > SERF_PROTOCOL_MAX) {
+      throw new Error(`protocol version ${config.protocolVersion} outside [${SERF_PROTOCOL_MIN}, ${SERF_PROTOCOL_MAX}]`);
+    }
+    if (config.userEventSizeLimit > USER_EVENT_SIZE_HARD_LIMIT) throw new Error(`user event size limit exceeds limit of ${USER_EVENT_SIZE_HARD_LIMIT} bytes`);
+    if (encodeTags(config.tags, config.protocolVersion).length > META_MAX_SIZE) {
+      throw new Error(`encoded length of tags exceeds limit of ${META_MAX_SIZE} bytes`);
+    }
+    this.config = config;
+    this.rt = rt;
+    this.log = new SubLogger(rt.logger, 'serf');
+    this.random = rt.random.fork('serf');
+    this.persistKeyring = opts.persistKeyring;
+    this.members = new MemberTable(
+      { nodeName: config.nodeName, pruneDelay: config.broadcastTimeout + config.leavePropagateDelay },
+      this.clock,
+      {
+        now: () => rt.clock.now(),
+        emit: (e) => this.emit(e),
+        refuteLeave: () => this.later(0, () => this.broadcastJoin(this.clock.time())),
+        forget: (name) => {
+          this.coordClient?.forgetNode(name);
+          this.coordCache.delete(name);
+        },
+        later: (ms, fn) => this.later(ms, fn),
+        warn: (m, f) => this.log.warn(m, f),
+      },
+    );
+    this.eventBuffer = new UserEventBuffer(this.eventClock, config.eventBuffer);
+    this.queryBuffer = new QueryBuffer(this.queryClock, config.queryBuffer);
+    const numNodes = () => this.members.size;
+    this.broadcasts = new TransmitLimitedQueue(config.memberlist.retransmitMult, numNodes);
+    this.eventBroadcasts = new TransmitLimitedQueue(config.memberlist.retransmitMult, numNodes);
+    this.queryBroadcasts = new TransmitLimitedQueue(config.memberlist.retransmitMult, numNodes);
+    this.coordClient = config.disableCoordinates ? null : new CoordinateClient(rt.random.fork('serf.coordinate'));
+    if (this.coordClient) this.coordCache.set(config.nodeName, this.coordClient.getCoordinate());
+
+    // Event path, outermost first as Go chains it: internal queries are answered here and never
+    // reach the application; then user-event and member-event coalescing.
+    let out = (e: SerfEvent) => this.publish(e);
+    if (config.coalescePeriod > 0 && config.quiescentPeriod > 0) {
+      const c = new Coalescer(rt.clock, config.coalescePeriod, config.quiescentPeriod, new MemberEventPolicy(), out);
+      this.coalescers.push(c);
+      out = (e) => c.push(e);
+    }
+    if (config.userCoalescePeriod > 0 && config.userQuiescentPeriod > 0) {
+      const next = out;
+      const c = new Coalescer(rt.clock, config.userCoalescePeriod, config.userQuiescentPeriod, new UserEventPolicy(), next);
+      this.coalescers.push(c);
+      out = (e) => c.push(e);
+    }
+    const app = out;
+    this.deliver = (e) => {
+      if (e.type === 'query' && isInternalQuery(e.query.name)) this.answerInternal(e.query);
+      else app(e);
+    };
+
+    // Lamport clocks start at 1 so that the zero LTime of a default join never wins.
+    this.clock.increment();
+    this.eventClock.increment();
+    this.queryClock.increment();
+
+    const mlConfig = {
+      ...config.memberlist,
+      name: config.nodeName,
+      protocolVersion: MEMBERLIST_PROTOCOL_FOR_SERF,
+      delegateProtocolVersion: config.protocolVersion,
+      delegateProtocolMin: SERF_PROTOCOL_MIN,
+      delegateProtocolMax: SERF_PROTOCOL_MAX,
+    };
+    const d = new SerfDelegate(this, opts.merge);
+    this.memberlist = Memberlist.create(rt, {
+      config: mlConfig,
+      keyring: opts.keyring,
+      advertise: opts.advertise,
+      delegates: {
+        delegate: d,
+        events: d,
+        conflict: d,
+        ping: this.coordClient ? d : undefined,
+        merge: opts.merge ? d : undefined,
+        alive: opts.merge ? d : undefined,
+      },
+    });
+    this.keyManager = new KeyManager(this);
+    this.every(config.reapInterval, () => this.reap());
+    this.every(config.reconnectInterval, () => this.reconnect());
+    this.every(config.queueCheckInterval, () => this.checkQueues());
+  }
+
+  /** Creates the node and its memberlist (bound to the runtime's transports). */
+  static create(rt: NodeRuntime, opts: SerfOptions): Serf {
+    return new Serf(rt, opts);
+  }
+
+  // ------------------------------------------------------------------------- public API
+
+  get name(): NodeName {
+    return this.config.nodeName;
+  }
+
+  state(): SerfState {
+    return this.stateValue;
+  }
+
+  /** A new stream of every event from now on (ends at shutdown or when you stop iterating). */
+  subscribe(): Channel<SerfEvent> {
+    const ch = new Channel<SerfEvent>();
+    this.subscribers.add(ch);
+    return ch;
+  }
+
+  /** A synchronous event callback (called in the gossip loop; must not throw or block). */
+  onEvent(handler: (e: SerfEvent) => void): () => void {
+    this.handlers.add(handler);
+    return () => this.handlers.delete(handler);
+  }
+
+  /** Everyone we know, sorted by name, including failed and left members until they are reaped. */
+  membersList(): Member[] {
+    return this.members.list().map((ms) => copyMember(ms.member));
+  }
+
+  localMember(): Member {
+    const ms = this.members.get(this.config.nodeName);
+    if (!ms) throw new Error('local member not known yet');
+    return copyMember(ms.member);
+  }
+
+  numNodes(): number {
+    return this.members.size;
+  }
+
+  numMembers(): number {
+    return this.memberlist.numMembers();
+  }
+
+  encryptionEnabled(): boolean {
+    return this.memberlist.keyring !== undefined;
+  }
+
+  /** Gossips a user event to the cluster (and delivers it here). Throws Error when too big. */
+  userEvent(name: string, payload: Uint8Array, coalesce: boolean): void {
+    const nameLen = Buffer.byteLength(name);
+    const before = nameLen + payload.length;
+    if (before > this.config.userEventSizeLimit) throw new Error(`user event exceeds configured limit of ${this.config.userEventSizeLimit} bytes before encoding`);
+    if (before > USER_EVENT_SIZE_HARD_LIMIT) throw new Error(`user event exceeds sane limit of ${USER_EVENT_SIZE_HARD_LIMIT} bytes before encoding`);
+    const msg: UserEventMessage = { ltime: this.eventClock.time(), name, payload: payload.length > 0 ? payload : null, cc: coalesce };
+    const raw = encodeMessage({ type: MessageType.UserEvent, msg });
+    if (raw.length > this.config.userEventSizeLimit) throw new Error(`encoded user event exceeds configured limit of ${this.config.userEventSizeLimit} bytes after encoding`);
+    if (raw.length > USER_EVENT_SIZE_HARD_LIMIT) throw new Error(`encoded user event exceeds sane limit of ${USER_EVENT_SIZE_HARD_LIMIT} bytes after encoding`);
+    this.eventClock.increment();
+    this.handleUserEvent(msg);
+    this.eventBroadcasts.queueBroadcast(serfBroadcast(raw));
+  }
+
+  defaultQueryTimeout(): Millis {
+    return defaultQueryTimeout(this.config.memberlist.gossipInterval, this.config.queryTimeoutMult, this.memberlist.numMembers());
+  }
+
+  /** Starts a query; read acks/responses from the result until it closes at the timeout. */
+  query(name: string, payload: Uint8Array, params: QueryParams = {}): QueryResponse {
+    if (this.config.protocolVersion < 4) throw new Error('Feature not supported');
+    const timeout = params.timeout && params.timeout > 0 ? params.timeout : this.defaultQueryTimeout();
+    const local = this.memberlist.localNode();
+    const msg: QueryMessage = {
+      ltime: this.queryClock.time(),
+      id: this.random.int(2 ** 31),
+      addr: local.addr,
+      port: local.port,
+      sourceNode: local.name,
+      filters: encodeFilters(params.filterNodes, params.filterTags),
+      flags: params.requestAck ? QUERY_FLAG_ACK : 0,
+      relayFactor: params.relayFactor ?? 0,
+      timeout: Math.round(timeout * 1e6),
+      name,
+      payload: payload.length > 0 ? payload : null,
+    };
+    const raw = encodeMessage({ type: MessageType.Query, msg });
+    if (raw.length > this.config.querySizeLimit) throw new Error(`query exceeds limit of ${this.config.querySizeLimit} bytes`);
+    const resp = new QueryResponse(msg.id, msg.ltime, this.rt.clock.now() + timeout, !!params.requestAck, Math.max(1, this.memberlist.numMembers()));
+    // LTime -> response is one-to-one: each query of ours advances the query clock.
+    this.queryResponses.set(msg.ltime, resp);
+    this.later(timeout, () => {
+      if (this.queryResponses.get(msg.ltime) === resp) this.queryResponses.delete(msg.ltime);
+      resp.close();
+    });
+    this.handleQuery(msg);
+    this.queryBroadcasts.queueBroadcast(serfBroadcast(raw));
+    return resp;
+  }
+
+  /** Replaces our tags and gossips them (waits up to the broadcast timeout). */
+  async setTags(tags: Map<string, string>): Promise<void> {
+    if (encodeTags(tags, this.config.protocolVersion).length > META_MAX_SIZE) {
+      throw new Error(`encoded length of tags exceeds limit of ${META_MAX_SIZE} bytes`);
+    }
+    this.config.tags = new Map(tags);
+    await this.memberlist.updateNode(this.config.broadcastTimeout);
+  }
+
+  /** Joins through the given "host:port" / "name/host:port" seeds; returns how many answered. */
+  async join(seeds: string[], ignoreOld = false): Promise<number> {
+    if (this.stateValue !== 'alive') throw new Error("Serf can't Join after Leave or Shutdown");
+    if (ignoreOld) this.joinIgnore = true;
+    try {
+      const r = await this.memberlist.join(seeds);
+      if (r.joined > 0) this.broadcastJoin(this.clock.time());
+      if (r.joined === 0) throw new Error(r.errors.join('; ') || 'no seeds given');
+      return r.joined;
+    } finally {
+      if (ignoreOld) this.joinIgnore = false;
+    }
+  }
+
+  /** Graceful leave: our leave intent, then memberlist's, then a pause for it to spread. */
+  async leave(): Promise<void> {
+    if (this.stateValue === 'left') return;
+    if (this.stateValue === 'leaving') throw new Error('Leave already in progress');
+    if (this.stateValue === 'shutdown') throw new Error('Leave called after Shutdown');
+    this.stateValue = 'leaving';
+    this.members.selfAlive = false;
+    const msg: LeaveMessage = { ltime: this.clock.time(), node: this.config.nodeName, prune: false };
+    this.clock.increment();
+    this.members.leaveIntent(msg);
+    if (this.members.hasAliveMembers()) await this.broadcastAndWait(msg, 'timeout while waiting for graceful leave');
+    await this.memberlist.leave(this.config.broadcastTimeout);
+    // Stay up a little so probes from peers that have not heard of the leave still get answers.
+    await new Promise<void>((r) => this.rt.clock.setTimer(this.config.leavePropagateDelay, r));
+    if ((this.stateValue as SerfState) !== 'shutdown') this.stateValue = 'left';
+  }
+
+  /** Marks a failed member as left at once (and with `prune`, erases it); Serf's force-leave. */
+  async forceLeave(node: NodeName, prune = false): Promise<void> {
+    const msg: LeaveMessage = { ltime: this.clock.time(), node, prune };
+    this.clock.increment();
+    this.members.leaveIntent(msg);
+    if (!this.members.hasAliveMembers()) return;
+    await this.broadcastAndWait(msg, 'timed out broadcasting node removal');
+  }
+
+  /** Stops everything without a leave (others will see us fail). */
+  async shutdown(): Promise<void> {
+    if (this.stateValue === 'shutdown') return;
+    if (this.stateValue !== 'left') this.log.warn('shutdown without a leave');
+    this.stateValue = 'shutdown';
+    this.members.selfAlive = false;
+    await this.memberlist.shutdown();
+    for (const t of this.timers) t.cancel();
+    this.timers.clear();
+    for (const c of this.coalescers) c.flush();
+    for (const r of this.queryResponses.values()) r.close();
+    this.queryResponses.clear();
+    for (const ch of this.subscribers) ch.close();
+    this.subscribers.clear();
+  }
+
+  getCoordinate(): Coordinate | undefined {
+    return this.coordClient?.getCoordinate();
+  }
+
+  getCachedCoordinate(name: NodeName): Coordinate | undefined {
+    return this.coordCache.get(name);
+  }
+
+  stats(): Record<string, string> {
+    const s: Record<string, string> = {
+      members: String(this.members.size),
+      failed: String(this.members.failedMembers().length),
+      left: String(this.members.leftMembers().length),
+      health_score: String(this.memberlist.healthScore()),
+      member_time: String(this.clock.time()),
+      event_time: String(this.eventClock.time()),
+      query_time: String(this.queryClock.time()),
+      intent_queue: String(this.broadcasts.numQueued()),
+      event_queue: String(this.eventBroadcasts.numQueued()),
+      query_queue: String(this.queryBroadcasts.numQueued()),
+      encrypted: String(this.encryptionEnabled()),
+    };
+    if (this.coordClient) s.coordinate_resets = String(this.coordClient.resets);
+    return s;
+  }
+
+  // ------------------------------------------------------------------------- message handling
+
+  /** A user event from the wire or from us; true if new (deliver + rebroadcast). */
+  handleUserEvent(msg: UserEventMessage): boolean {
+    const v = this.eventBuffer.receive(msg.ltime, { name: msg.name, payload: msg.payload });
+    if (v === 'too-old') this.log.warn('received old event', { name: msg.name, ltime: msg.ltime, current: this.eventClock.time() });
+    if (v !== 'new') return false;
+    this.emit({ type: 'user', ltime: msg.ltime, name: msg.name, payload: msg.payload ?? new Uint8Array(0), coalesce: msg.cc });
+    return true;
+  }
+
+  /** A query from the wire or from us; true if it should be rebroadcast. */
+  handleQuery(q: QueryMessage): boolean {
+    const a = admitQuery(this.queryBuffer, q, this.config.nodeName, this.config.tags);
+    if (!a.fresh || !a.process) return a.rebroadcast;
+    const t = this.queryTransport();
+    if ((q.flags & QUERY_FLAG_ACK) !== 0) {
+      const ack = ackFor(q, this.config.nodeName);
+      try {
+        const dest = queryOrigin(q);
+        this.memberlist.sendToAddress(dest, encodeMessage({ type: MessageType.QueryResponse, msg: ack }));
+        relayResponse(t, q.relayFactor, dest, q.sourceNode, ack, q.addr);
+      } catch (e) {
+        this.log.error('failed to send ack', { error: String(e) });
+      }
+    }
+    this.emit({ type: 'query', query: new IncomingQuery(t, q, this.rt.clock.now()) });
+    return a.rebroadcast;
+  }
+
+  handleQueryResponse(resp: QueryResponseMessage): void {
+    const q = this.queryResponses.get(resp.ltime);
+    if (!q) {
+      this.log.warn('reply for non-running query', { ltime: resp.ltime, id: resp.id, from: resp.from });
+      return;
+    }
+    const v = q.deliver(resp, this.rt.clock.now());
+    if (v === 'id-mismatch') this.log.warn('query reply ID mismatch', { local: q.id, response: resp.id });
+    else if (v === 'dropped') this.log.warn('failed to deliver query response, dropping', { from: resp.from });
+  }
+
+  /** Our join intent at `ltime` (on join, or to refute a stale leave about us). */
+  broadcastJoin(ltime: number): void {
+    const msg = { ltime, node: this.config.nodeName };
+    this.clock.witness(ltime);
+    this.members.joinIntent(msg);
+    this.broadcasts.queueBroadcast(serfBroadcast(encodeMessage({ type: MessageType.Join, msg })));
+  }
+
+  /** Queues a re-gossip of a message we accepted from the wire. */
+  rebroadcast(type: MessageType, raw: Uint8Array): void {
+    const q = type === MessageType.UserEvent ? this.eventBroadcasts : type === MessageType.Query ? this.queryBroadcasts : this.broadcasts;
+    q.queueBroadcast(serfBroadcast(raw.slice()));
+  }
+
+  // ------------------------------------------------------------------------- internals
+
+  /** Entry point of every event: internal queries are answered, the rest goes to the app. */
+  emit(e: SerfEvent): void {
+    this.deliver(e);
+  }
+
+  private publish(e: SerfEvent): void {
+    for (const h of this.handlers) {
+      try {
+        h(e);
+      } catch (err) {
+        this.log.error('event handler threw', { error: String(err) });
+      }
+    }
+    for (const ch of this.subscribers) {
+      if (ch.closed) this.subscribers.delete(ch);
+      else ch.push(e);
+    }
+  }
+
+  private answerInternal(q: IncomingQuery): void {
+    handleInternalQuery(q, {
+      self: this.config.nodeName,
+      member: (n) => this.members.get(n)?.member,
+      keyring: this.memberlist.keyring,
+      persistKeyring: this.persistKeyring,
+      responseSizeLimit: this.config.queryResponseSizeLimit,
+      warn: (m, f) => this.log.warn(m, f),
+    });
+  }
+
+  queryTransport(): QueryTransport {
+    return {
+      now: () => this.rt.clock.now(),
+      sendTo: (addr, _name, msg) => this.memberlist.sendToAddress(addr, msg),
+      members: () => this.membersList(),
+      random: this.random,
+      self: this.config.nodeName,
+      responseSizeLimit: this.config.queryResponseSizeLimit,
+    };
+  }
+
+  private broadcastAndWait(msg: LeaveMessage, timeoutText: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const t = this.rt.clock.setTimer(this.config.broadcastTimeout, () => reject(new Error(timeoutText)));
+      const raw = encodeMessage({ type: MessageType.Leave, msg } satisfies SerfMessage);
+      this.broadcasts.queueBroadcast(
+        serfBroadcast(raw, () => {
+          t.cancel();
+          resolve();
+        }),
+      );
+    });
+  }
+
+  later(ms: Millis, fn: () => void): void {
+    const t = this.rt.clock.setTimer(ms, () => {
+      this.timers.delete(t);
+      if (this.stateValue !== 'shutdown') fn();
+    });
+    this.timers.add(t);
+  }
+
+  private every(ms: Millis, fn: () => void): void {
+    const tick = () => {
+      fn();
+      this.later(ms, tick);
+    };
+    this.later(ms, tick);
+  }
+
+  private reap(): void {
+    this.members.reap(this.config.reconnectTimeout, this.config.tombstoneTimeout, this.config.recentIntentTimeout);
+  }
+
+  /** Tries to rejoin a random failed member, so often that each is tried about once per interval. */
+  reconnect(): void {
+    const failed = this.members.failedMembers();
+    if (failed.length === 0) return;
+    let alive = this.members.size - failed.length - this.members.leftMembers().length;
+    if (alive === 0) alive = 1;
+    if (this.random.next() > failed.length / alive) {
+      this.log.debug('forgoing reconnect for random throttling');
+      return;
+    }
+    const m = failed[this.random.int(failed.length)]!.member;
+    const host = ipToString(m.addr);
+    const target = `${m.name}/${host.includes(':') ? `[${host}]` : host}:${m.port}`;
+    this.log.info('attempting reconnect', { node: m.name, addr: target });
+    void this.memberlist.join([target]).catch(() => undefined);
+  }
+
+  private queueMax(): number {
+    if (this.config.minQueueDepth <= 0) return this.config.maxQueueDepth;
+    return Math.max(2 * this.members.size, this.config.minQueueDepth);
+  }
+
+  private checkQueues(): void {
+    for (const [name, q] of [['Intent', this.broadcasts], ['Event', this.eventBroadcasts], ['Query', this.queryBroadcasts]] as const) {
+      const n = q.numQueued();
+      if (n >= this.config.queueDepthWarning) this.log.warn(`${name} queue depth`, { depth: n });
+      const max = this.queueMax();
+      if (n > max) {
+        this.log.warn(`${name} queue depth exceeds limit, dropping messages`, { depth: n, max });
+        q.prune(max);
+      }
+    }
+  }
+
+  /** Name conflict about us: ask the cluster who holds our name; quit if we lose the vote. */
+  async resolveNodeConflict(): Promise<void> {
+    const local = this.memberlist.localNode();
+    const resp = this.query(CONFLICT_QUERY, new TextEncoder().encode(this.config.nodeName));
+    let responses = 0;
+    let matching = 0;
+    for await (const r of resp.responses) {
+      if (r.payload.length < 1 || r.payload[0] !== MessageType.ConflictResponse) continue;
+      let m;
+      try {
+        m = decodeWireMember(decodeOne(r.payload, 1).value);
+      } catch {
+        continue;
+      }
+      responses++;
+      if (m && m.addr && ipToString(m.addr) === ipToString(local.addr) && m.port === local.port) matching++;
+    }
+    const majority = Math.floor(responses / 2) + 1;
+    if (matching >= majority) {
+      this.log.info('majority in name conflict resolution', { matching, responses });
+      return;
+    }
+    this.log.warn('minority in name conflict resolution, quitting', { matching, responses });
+    await this.shutdown();
+  }
+}
+
+export { MemberStatus };
