@@ -58,9 +58,13 @@ export function settle(s: Scenario, healAtMs: number, quietMs: number): Scenario
  * Runs an async property over `arb`; on failure throws an error carrying the seed, the path and
  * the shrunk counterexample. SIM_SEED / SIM_PATH in the environment replay one exact case.
  */
-export async function assertProperty<T>(arb: fc.Arbitrary<T>, check: (v: T) => Promise<void>, params: { numRuns?: number } = {}): Promise<void> {
-  const seed = process.env.SIM_SEED !== undefined ? Number(process.env.SIM_SEED) : undefined;
-  const path = process.env.SIM_PATH;
+export async function assertProperty<T>(
+  arb: fc.Arbitrary<T>,
+  check: (v: T) => Promise<void>,
+  params: { numRuns?: number; seed?: number; path?: string; quiet?: boolean } = {},
+): Promise<void> {
+  const seed = params.seed ?? (process.env.SIM_SEED !== undefined ? Number(process.env.SIM_SEED) : undefined);
+  const path = params.path ?? process.env.SIM_PATH;
   const details = await fc.check(fc.asyncProperty(arb, check), {
     numRuns: params.numRuns ?? 20,
     ...(seed !== undefined ? { seed } : {}),
@@ -74,6 +78,18 @@ export async function assertProperty<T>(arb: fc.Arbitrary<T>, check: (v: T) => P
     `counterexample: ${JSON.stringify(details.counterexample)}`,
     `cause: ${cause}`,
   ].join('\n');
-  console.error(msg);
-  throw new Error(msg);
+  if (!params.quiet) console.error(msg);
+  throw new PropertyFailure(msg, details.seed, details.counterexamplePath ?? '', details.counterexample);
+}
+
+export class PropertyFailure extends Error {
+  override name = 'PropertyFailure';
+  constructor(
+    message: string,
+    readonly seed: number,
+    readonly path: string,
+    readonly counterexample: unknown,
+  ) {
+    super(message);
+  }
 }
