@@ -1,0 +1,631 @@
+// asyncactor 0.22.1's Actor (asyncactor/actor.py) as an event-driven state machine over the
+// runtime seams. Not an election: a round-robin beacon. Each node pings about once per cycle in
+// turn; the pinger becomes "it" (TagEvent) unless a better ping competes; diverging histories
+// reveal a healed split (RecoverEvent). Python's `_run` loop, `_ping` debounce task and
+// `_send_delay_*` tasks become timers here; each is marked with the lines it mirrors.
+import type { Clock, Logger, Millis, Random, Timer } from '../../gossip/runtime.js';
+import { SubLogger } from '../../gossip/runtime.js';
+import { DecodeError } from '../../gossip/decode-error.js';
+import {
+  ActorCollisionError,
+  ActorError,
+  ActorTimeoutError,
+  type ActorEvent,
+} from './events.js';
+import { History, sameNames } from './history.js';
+import {
+  makeConfig,
+  messageNode,
+  parseActorMessage,
+  versMessage,
+  type ActorConfig,
+  type ActorMessage,
+  type ActorValue,
+  type HistMessage,
+  type NodeName,
+  type PingMessage,
+  type VersMessage,
+} from './messages.js';
+import { hasPriority } from './priority.js';
+import { nextPingFactor, positionDelaySeconds, startupDelay, tagStageSeconds } from './timing.js';
+import type { ActorTransport } from './transport.js';
+
+export interface ActorOptions {
+  readonly transport: ActorTransport;
+  /** This node's name; must be unique in the channel. */
+  readonly name: NodeName;
+  readonly clock: Clock;
+  /** The actor's own stream (DistKV also draws its recovery timings from `actor.random`). */
+  readonly random: Random;
+  /** Merged over DEFAULT_CONFIG and verified (cycle >= 3*gap). */
+  readonly config?: Partial<ActorConfig>;
+  /** false: start passive (monitor only, never ping), as DistKV's delete actor does. */
+  readonly enabled?: boolean;
+  /** Emit a `raw` event for every incoming payload (DistKV's main actor uses this). */
+  readonly sendRaw?: boolean;
+  readonly logger?: Logger;
+}
+
+export type ActorListener = (e: ActorEvent) => void;
+
+type Phase = 'new' | 'starting' | 'running' | 'stopped';
+
+/** A pending recovery `hist` send for one node (`_recover_pings[node]` holding an Event). */
+interface RecoverWait {
+  readonly timer: Timer;
+}
+
+const SEC: Millis = 1000;
+
+export class Actor {
+  readonly name: NodeName;
+  private readonly transport: ActorTransport;
+  private readonly clock: Clock;
+  private readonly rng: Random;
+  private readonly sendRaw: boolean;
+  private readonly log: SubLogger | undefined;
+
+  private phase: Phase = 'new';
+  private versionMsg: VersMessage;
+  private offNodes: number;
+  private selfSeen = false;
+  private startTimer: Timer | undefined;
+  private startQueue: ActorMessage[] = [];
+
+  private myValue: ActorValue = null;
+  private ready = false;
+  /** -1 passive; 0 idle; 1 just pinged; 2 waiting one gap; 3 tagged ("it"). */
+  private tagged: number;
+  private validPings = 0;
+  private readonly counter = { countNotOn: 0 };
+  private readonly values = new Map<NodeName, ActorValue>();
+  private hist: History;
+
+  private nextPingTime: Millis = 0;
+  private tDest: Millis = -Infinity;
+  private loopTimer: Timer | undefined;
+
+  private pingWindow: { msg: ActorMessage; timer: Timer } | undefined;
+  private readonly recoverPings = new Map<NodeName, RecoverWait | number>();
+  private versionJob: Timer | undefined;
+
+  private readonly listeners = new Set<ActorListener>();
+
+  constructor(opts: ActorOptions) {
+    this.name = opts.name;
+    this.transport = opts.transport;
+    this.clock = opts.clock;
+    this.rng = opts.random;
+    this.sendRaw = opts.sendRaw ?? false;
+    this.log = opts.logger ? new SubLogger(opts.logger, 'actor') : undefined;
+    this.versionMsg = versMessage(this.name, makeConfig(opts.config));
+    this.offNodes = this.versionMsg.nodes;
+    this.tagged = opts.enabled === false ? -1 : 0;
+    this.hist = new History(this.nodes);
+  }
+
+  // ---- public API -----------------------------------------------------------------------
+
+  /** Subscribes to events (called synchronously, in order). Returns an unsubscribe function. */
+  on(listener: ActorListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Events from now on as an async stream; it ends after an `error` event or stop(). */
+  events(): AsyncIterableIterator<ActorEvent> {
+    const queue: ActorEvent[] = [];
+    let wake: (() => void) | undefined;
+    let done = this.phase === 'stopped';
+    const off = this.on((e) => {
+      queue.push(e);
+      wake?.();
+    });
+    const finish = this.on((e) => {
+      if (e.type === 'error') done = true;
+    });
+    this.stopHooks.push(() => {
+      done = true;
+      wake?.();
+    });
+    const it: AsyncIterableIterator<ActorEvent> = {
+      next: async (): Promise<IteratorResult<ActorEvent>> => {
+        for (;;) {
+          const e = queue.shift();
+          if (e !== undefined) return { value: e, done: false };
+          if (done) {
+            off();
+            finish();
+            return { value: undefined, done: true };
+          }
+          await new Promise<void>((r) => (wake = r));
+          wake = undefined;
+        }
+      },
+      return: async (): Promise<IteratorResult<ActorEvent>> => {
+        off();
+        finish();
+        done = true;
+        return { value: undefined, done: true };
+      },
+      [Symbol.asyncIterator]() {
+        return it;
+      },
+    };
+    return it;
+  }
+
+  private readonly stopHooks: (() => void)[] = [];
+
+  /** Starts listening, sends `init` + `vers`, and pings after cycle + gap*(1.5..2) (actor.py:306-312). */
+  start(): void {
+    if (this.phase !== 'new') throw new Error('actor already started');
+    this.phase = 'starting';
+    this.transport.onMessage((p) => this.receive(p));
+    this.send({ t: 'init', node: this.name });
+    this.send(this.versionMsg);
+    this.startTimer = this.clock.setTimer(startupDelay(this.config, this.rng.next()) * SEC, () => this.afterStartup());
+  }
+
+  /** Stops all timers; no more events or messages. */
+  stop(): void {
+    if (this.phase === 'stopped') return;
+    this.phase = 'stopped';
+    this.startTimer?.cancel();
+    this.loopTimer?.cancel();
+    this.pingWindow?.timer.cancel();
+    this.pingWindow = undefined;
+    this.versionJob?.cancel();
+    for (const w of this.recoverPings.values()) if (typeof w !== 'number') w.timer.cancel();
+    this.recoverPings.clear();
+    for (const h of this.stopHooks.splice(0)) h();
+  }
+
+  get stopped(): boolean {
+    return this.phase === 'stopped';
+  }
+
+  /** The value sent with our pings and used on collisions; null = not ready (always loses). */
+  setValue(v: ActorValue): void {
+    this.myValue = v;
+  }
+  get value(): ActorValue {
+    return this.myValue;
+  }
+
+  /** Marks this node fully operational (affects next-ping timing only; DistKV never calls it). */
+  setReady(): void {
+    this.ready = true;
+  }
+
+  /** The value `node` sent last (null if unknown). */
+  getValue(node: NodeName): ActorValue {
+    return this.values.get(node) ?? null;
+  }
+
+  /** The current config (adopted from the network when a higher version arrived). */
+  get config(): ActorConfig {
+    return this.versionMsg;
+  }
+  /** A copy of the history, newest first. */
+  get history(): NodeName[] {
+    return this.hist.toArray();
+  }
+  get historySize(): number {
+    return this.hist.length;
+  }
+  get historyMaxSize(): number {
+    return this.nodes;
+  }
+  /** Seconds. */
+  get cycleTime(): number {
+    return this.config.cycle;
+  }
+  /** Max seconds between two tag/ping events (actor.py:170-174). */
+  get cycleTimeMax(): number {
+    return this.config.cycle + 2.5 * this.config.gap;
+  }
+  /** The actor's random stream (DistKV draws its recovery delays from it). */
+  get random(): Random {
+    return this.rng;
+  }
+  /** Whether we are "it" right now (between TagEvent and Untag/DetagEvent). */
+  get isTagged(): boolean {
+    return this.tagged === 3;
+  }
+  get enabled(): boolean {
+    return this.tagged >= 0;
+  }
+
+  /**
+   * Adopts a new local config; its version must exceed the current one. Sent at once
+   * (actor.py:369-383; we also put our node name in it, which receivers ignore).
+   */
+  updateConfig(cfg: Partial<ActorConfig>): void {
+    const c = makeConfig(cfg);
+    if (c.version <= this.config.version) throw new RangeError(`You need a version > ${this.config.version}`);
+    this.versionMsg = versMessage(this.name, c);
+    this.send(this.versionMsg);
+  }
+
+  /**
+   * Leaves passive mode (actor.py:385-405): clears the history and pings at once. With `length`
+   * above the config's `nodes`, raises it and the version by one and sends the new config.
+   * Before start() it only arms the actor; its first ping then follows the normal startup.
+   */
+  enable(length?: number): void {
+    if (length !== undefined && this.versionMsg.nodes < length) {
+      this.versionMsg = { ...this.versionMsg, nodes: length, version: this.versionMsg.version + 1 };
+      if (this.phase !== 'new') this.send(this.versionMsg);
+    }
+    if (this.tagged !== -1) return;
+    this.tagged = 0;
+    this.hist.clear();
+    this.hist.maxlen = this.nodes;
+    this.counter.countNotOn = 1;
+    if (this.phase === 'running') this.sendPing();
+  }
+
+  /**
+   * Passive mode (actor.py:407-425): listen, never ping. `length` (default 0 = unbounded) is the
+   * history bound while passive; null keeps the current one.
+   */
+  disable(length: number | null = 0): void {
+    if (this.tagged === 3) this.emit({ type: 'untag' });
+    if (length !== null) this.offNodes = length;
+    this.hist.maxlen = length ?? this.offNodes;
+    this.tagged = -1;
+  }
+
+  /** Feeds one decoded payload (what the transport's handler gets). */
+  receive(payload: unknown): void {
+    if (this.phase === 'new' || this.phase === 'stopped') return;
+    if (this.sendRaw) {
+      this.emit({ type: 'raw', msg: payload });
+      if (this.stopped) return; // a listener stopped us
+    }
+    let msg: ActorMessage;
+    try {
+      msg = parseActorMessage(payload);
+    } catch (e) {
+      if (!(e instanceof DecodeError)) throw e;
+      this.log?.warn('dropped bad actor message', { error: e.message });
+      return;
+    }
+    // actor.py:295-299: checked on arrival, even while the startup wait queues messages.
+    if (msg.t === 'init' && msg.node === this.name) {
+      if (this.selfSeen) {
+        this.fail(new ActorCollisionError(this.name));
+        return;
+      }
+      this.selfSeen = true;
+    }
+    if (this.phase === 'starting') {
+      this.startQueue.push(msg);
+      return;
+    }
+    this.step(msg);
+  }
+
+  // ---- the main loop (actor.py:303-367) ------------------------------------------------------
+
+  private get nodes(): number {
+    return this.tagged < 0 ? this.offNodes : this.versionMsg.nodes;
+  }
+
+  private afterStartup(): void {
+    this.startTimer = undefined;
+    if (!this.selfSeen) {
+      this.fail(new ActorTimeoutError(this.name));
+      return;
+    }
+    this.phase = 'running';
+    this.sendPing();
+    this.loopTop(false);
+    // Messages that arrived during the wait are handled now, after our first ping.
+    const queued = this.startQueue.splice(0);
+    for (const m of queued) {
+      if (this.phase !== 'running') return;
+      this.step(m);
+    }
+  }
+
+  /** The top of Python's `while True` loop: decide how long to wait for the next message. */
+  private loopTop(timedOut: boolean): void {
+    if (this.phase !== 'running') return;
+    const now = this.clock.now();
+    let t: Millis;
+    if (this.tagged === 0) {
+      t = Math.max(this.nextPingTime - now, 0);
+    } else if (timedOut || this.tDest - now <= 0) {
+      if (this.tagged < 0) {
+        t = 2 * this.config.gap * SEC;
+      } else if (this.tagged === 1) {
+        t = tagStageSeconds(this.config, 1) * SEC;
+        this.tagged = 2;
+      } else if (this.tagged === 2) {
+        t = tagStageSeconds(this.config, 2) * SEC;
+        this.emit({ type: 'tag', node: this.name, value: this.myValue });
+        this.tagged = 3;
+        this.validPings += 1;
+      } else {
+        t = tagStageSeconds(this.config, 3) * SEC;
+        this.emit({ type: 'untag' });
+        this.counter.countNotOn = 0;
+        this.tagged = 0;
+      }
+      if (this.phase !== 'running') return; // a listener stopped us
+      this.tDest = now + t;
+    } else {
+      t = this.tDest - now;
+    }
+    this.loopTimer = this.clock.setTimer(t, () => this.onLoopTimeout());
+  }
+
+  private onLoopTimeout(): void {
+    this.loopTimer = undefined;
+    if (this.tagged === 0) {
+      this.sendPing();
+      this.loopTop(false);
+    } else {
+      // The wait ended at tDest: the stage is over even if the clock fired a hair early.
+      this.loopTop(true);
+    }
+  }
+
+  private step(msg: ActorMessage): void {
+    this.loopTimer?.cancel();
+    this.loopTimer = undefined;
+    // About to be tagged and something arrived: skip this turn, for safety (actor.py:358-361).
+    if (this.tagged === 1) this.tagged = 0;
+    if (this.processMsg(msg)) {
+      if (this.tagged === 3) {
+        this.emit({ type: 'untag' });
+        this.counter.countNotOn = 0;
+      }
+      this.tagged = 0;
+    }
+    this.loopTop(false);
+  }
+
+  // ---- message handling (actor.py:426-562) ------------------------------------------------
+
+  /** True if `msg` is a valid, not superseded ping. */
+  private processMsg(msg: ActorMessage): boolean {
+    if (this.phase !== 'running') return false;
+    if (this.tagged < 0) {
+      this.computeNextPingTime();
+      this.queuePingEvent(msg);
+      return false;
+    }
+    const prevNode = this.hist.first;
+
+    if (msg.t === 'ping') {
+      const w = this.recoverPings.get(msg.node);
+      if (w !== undefined && typeof w !== 'number') {
+        // The node we were about to send a recovery `hist` for spoke up: ours is not needed.
+        w.timer.cancel();
+        this.recoverPings.delete(msg.node);
+      } else {
+        // Not expected, but it may have arrived before its cause: remember it.
+        this.recoverPings.set(msg.node, this.validPings);
+      }
+    } else if (msg.t === 'init') {
+      return false;
+    } else if (msg.t === 'vers') {
+      this.processVers(msg);
+      return false;
+    }
+
+    const node = messageNode(msg)!;
+    if (node === this.name) return false; // our own message, returned
+    // Again from the sender we accepted last: should not happen, but Shit Happens.
+    if (node === prevNode) return false;
+
+    const thisVal = msg.value;
+    this.values.set(node, thisVal);
+    if (this.myValue === null && thisVal !== null) {
+      this.emit({ type: 'good-node', nodes: msg.history.filter((h) => this.getValue(h) !== null) });
+      if (this.phase !== 'running') return false;
+    }
+
+    if (msg.history.length > 0 && sameNames(msg.history.slice(1, 2), this.hist.slice(0, 1))) {
+      // A recovery `hist` that follows our chain: we already started recovery when we sent ours.
+      if (msg.t === 'hist') return false;
+      // The standard case: it follows the ping we accepted last.
+      this.hist.add(node);
+      this.computeNextPingTime();
+      this.queuePingEvent(msg);
+      return true;
+    }
+
+    // Colliding pings.
+    const samePrev = msg.history.length > 0 && sameNames(msg.history.slice(1, 2), this.hist.slice(1, 2));
+    const preferNew = prevNode === undefined || hasPriority(node, thisVal, prevNode, this.getValue(prevNode));
+    const oldHist = this.hist.copy(0);
+    if (preferNew) {
+      this.hist = new History(this.nodes, msg.history);
+      if (this.tagged !== 0) {
+        if (this.tagged === 3) this.emit({ type: 'detag', node });
+        this.tagged = 0;
+      }
+      this.computeNextPingTime();
+      this.queuePingEvent(msg);
+    }
+    // Both pings follow the same previous ping: a plain collision.
+    if (samePrev) return preferNew;
+
+    // A healed network split (or a newcomer). Only nodes with a value take part in recovery.
+    if (this.myValue !== null) {
+      const pos = oldHist.indexOf(this.name);
+      if (pos >= 0) {
+        const remote = new History(0, msg.history);
+        if (msg.t !== 'hist') remote.add(node);
+        this.emit({
+          type: 'recover',
+          prio: pos,
+          replace: preferNew,
+          localNodes: oldHist.toArray(),
+          remoteNodes: remote.toArray(),
+        });
+        if (this.phase !== 'running') return false;
+        this.sendDelayPing(pos, oldHist.toArray());
+      }
+    }
+    return preferNew;
+  }
+
+  /** actor.py:456-484: highest version wins; a lower one gets ours re-sent. */
+  private processVers(msg: VersMessage): void {
+    const cur = this.versionMsg.version;
+    if (msg.version > cur) {
+      this.versionMsg = msg;
+      this.emit({
+        type: 'setup',
+        version: msg.version,
+        cycle: msg.cycle,
+        gap: msg.gap,
+        nodes: msg.nodes,
+        splits: msg.splits,
+        n_hosts: msg.n_hosts,
+      });
+    } else if (msg.version < cur) {
+      if (this.tagged > 1) {
+        this.send(this.versionMsg);
+      } else {
+        const pos = this.hist.indexOf(this.name);
+        if (pos >= 0) this.sendDelayVersion(pos);
+      }
+    } else if (this.versionJob !== undefined) {
+      // Someone else already answered with our version.
+      this.versionJob.cancel();
+      this.versionJob = undefined;
+    }
+  }
+
+  // ---- sending ----------------------------------------------------------------------------
+
+  private send(msg: ActorMessage): void {
+    this.transport.send(msg);
+  }
+
+  /** actor.py:628-643: our ping puts us at history[0]; history[1] is our predecessor. */
+  private sendPing(): void {
+    if (this.tagged < 0) return;
+    this.values.set(this.name, this.myValue);
+    if (this.hist.length > 0) this.tagged = 1;
+    this.hist.add(this.name);
+    this.computeNextPingTime();
+    const msg: PingMessage = {
+      t: 'ping',
+      node: this.name,
+      value: this.myValue,
+      history: this.hist.slice(0, this.config.splits),
+    };
+    this.send(msg);
+  }
+
+  /** A recovery `hist` on behalf of history[0], telling the other side about our side. */
+  private sendHist(history: readonly NodeName[]): void {
+    if (this.tagged < 0) return;
+    const msg: HistMessage = {
+      t: 'hist',
+      value: this.getValue(history[0]!),
+      history: history.slice(0, this.config.splits),
+    };
+    this.send(msg);
+  }
+
+  /**
+   * actor.py:649-685: each side sends one `hist`; the node at position pos waits
+   * gap*(1-2^-pos) for a ping from our side's most recent pinger (which makes it unnecessary).
+   */
+  private sendDelayPing(pos: number, history: readonly NodeName[]): void {
+    const node = history[0]!;
+    const cur = this.recoverPings.get(node);
+    if (cur !== undefined) {
+      if (typeof cur !== 'number') return; // a recovery for this node is already pending
+      if (this.nodes > 1 && cur < this.validPings - this.nodes / 2) {
+        this.recoverPings.delete(node);
+        return;
+      }
+    }
+    const wait: RecoverWait = {
+      timer: this.clock.setTimer(positionDelaySeconds(this.config.gap, pos) * SEC, () => {
+        if (this.recoverPings.get(node) !== wait) return; // superseded
+        this.recoverPings.delete(node);
+        if (pos > 0) this.log?.info('PingDelay: no signal', { pos });
+        this.sendHist(history);
+      }),
+    };
+    this.recoverPings.set(node, wait);
+  }
+
+  /** actor.py:687-708: re-send our (newer) config after a position-dependent delay. */
+  private sendDelayVersion(pos: number): void {
+    this.versionJob?.cancel();
+    const job = this.clock.setTimer(positionDelaySeconds(this.config.gap, pos) * SEC, () => {
+      if (this.versionJob === job) this.versionJob = undefined;
+      this.send(this.versionMsg);
+    });
+    this.versionJob = job;
+  }
+
+  // ---- timing and events --------------------------------------------------------------------
+
+  private computeNextPingTime(): void {
+    const f = nextPingFactor(
+      {
+        self: this.name,
+        history: this.hist.toArray(),
+        hasValue: (n) => this.getValue(n) !== null,
+        ready: this.ready,
+        nodes: this.nodes,
+        knownNodes: this.values.size,
+        n_hosts: this.config.n_hosts,
+        force_in: this.config.force_in,
+      },
+      () => this.rng.next(),
+      this.counter,
+    );
+    this.nextPingTime = this.clock.now() + (this.config.cycle + this.config.gap * f) * SEC;
+  }
+
+  /** actor.py:211-223: one PingEvent per 2*gap window, carrying the window's last message. */
+  private queuePingEvent(msg: ActorMessage): void {
+    if (this.pingWindow !== undefined) {
+      this.pingWindow.msg = msg;
+      return;
+    }
+    const w = {
+      msg,
+      timer: this.clock.setTimer(2 * this.config.gap * SEC, () => {
+        if (this.pingWindow !== w) return;
+        this.pingWindow = undefined;
+        if (this.tagged <= 0) {
+          this.validPings += 1;
+          const m = w.msg;
+          this.emit({ type: 'ping', msg: m, node: messageNode(m), value: m.t === 'ping' || m.t === 'hist' ? m.value : null });
+        }
+      }),
+    };
+    this.pingWindow = w;
+  }
+
+  private emit(e: ActorEvent): void {
+    if (this.phase === 'stopped') return;
+    for (const l of [...this.listeners]) {
+      try {
+        l(e);
+      } catch (err) {
+        this.log?.error('actor event listener threw', { event: e.type, error: String(err) });
+      }
+    }
+  }
+
+  private fail(error: ActorError): void {
+    this.log?.error(error.message);
+    this.emit({ type: 'error', error });
+    this.stop();
+  }
+}
