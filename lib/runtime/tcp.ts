@@ -19,7 +19,7 @@
 import { connect as netConnect, createServer, isIP, type Server, type Socket } from 'node:net';
 import { SubLogger, TransportError, type Addr, type Logger, type Millis, type Stream, type StreamTransport } from '../../gossip/runtime.js';
 import { toTransportError } from './errors.js';
-import { assertIpLiteral, normalizeHost } from './udp.js';
+import { assertIpLiteral, isWildcardV6, normalizeHost } from './udp.js';
 
 export class NodeStream implements Stream {
   readonly remote: Addr;
@@ -127,7 +127,7 @@ export async function listenTcp(opts: TcpOptions): Promise<TcpTransport> {
       reject(toTransportError(e, `cannot listen on ${isIP(host) === 6 ? `[${host}]` : host}:${opts.port ?? 0}/tcp`));
     };
     server.once('error', onError);
-    server.listen({ host, port: opts.port ?? 0, exclusive: true, ipv6Only: isIP(host) === 6 }, () => {
+    server.listen({ host, port: opts.port ?? 0, exclusive: true, ipv6Only: isIP(host) === 6 && !isWildcardV6(host) }, () => {
       server.off('error', onError);
       resolve();
     });

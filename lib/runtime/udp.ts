@@ -27,6 +27,10 @@ export function normalizeHost(host: string): string {
   return m ? m[1]! : host;
 }
 
+export function isWildcardV6(host: string): boolean {
+  return host === '::' || /^(0{1,4}:){7}0{1,4}$/.test(host) || host === '::0';
+}
+
 export function assertIpLiteral(host: string): void {
   if (isIP(host) === 0) throw new TransportError('unreachable', `'${host}' is not an IPv4/IPv6 literal`);
 }
@@ -39,7 +43,9 @@ export async function bindUdp(opts: UdpOptions): Promise<UdpTransport> {
   const host = opts.host ?? '127.0.0.1';
   assertIpLiteral(host);
   const v6 = isIP(host) === 6;
-  const sock = createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only: v6 });
+  // The IPv6 wildcard is dual-stack, as Go's (memberlist's) listeners are; specific addresses are not.
+  const dualStack = isWildcardV6(host);
+  const sock = createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only: v6 && !dualStack });
   await new Promise<void>((resolve, reject) => {
     const onError = (e: Error): void => {
       sock.close();
@@ -51,7 +57,7 @@ export async function bindUdp(opts: UdpOptions): Promise<UdpTransport> {
       resolve();
     });
   });
-  return new UdpTransport(sock, v6 ? MAX_DATAGRAM_V6 : MAX_DATAGRAM_V4, new SubLogger(opts.logger, 'udp'));
+  return new UdpTransport(sock, v6 ? MAX_DATAGRAM_V6 : MAX_DATAGRAM_V4, new SubLogger(opts.logger, 'udp'), dualStack);
 }
 
 export class UdpTransport implements PacketTransport {
@@ -65,6 +71,8 @@ export class UdpTransport implements PacketTransport {
     private readonly sock: Socket,
     readonly maxDatagram: number,
     private readonly log: SubLogger,
+    /** Bound to the IPv6 wildcard with IPv4 mapped in: IPv4 peers are sent to as ::ffff:a.b.c.d. */
+    private readonly dualStack = false,
   ) {
     const a = sock.address();
     this.local = { host: normalizeHost(a.address), port: a.port };
@@ -116,7 +124,8 @@ export class UdpTransport implements PacketTransport {
     }
     try {
       // Copied: a queued send keeps a reference, and callers may reuse their buffer at once.
-      this.sock.send(Buffer.from(bytes), to.port, to.host, (err) => {
+      const host = this.dualStack && isIP(to.host) === 4 ? `::ffff:${to.host}` : to.host;
+      this.sock.send(Buffer.from(bytes), to.port, host, (err) => {
         if (err) this.sendFailed(to, err);
         else this.stats.sent++;
       });

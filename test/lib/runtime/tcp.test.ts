@@ -141,6 +141,24 @@ describe('lib/runtime/tcp', () => {
     c.destroy();
   });
 
+  it('the IPv6 wildcard listener accepts IPv4 clients and reports them as IPv4', async function () {
+    let any: TcpTransport;
+    try {
+      any = await listenTcp({ host: '::', port: 0, logger: log });
+    } catch (e) {
+      console.warn(`SKIPPED: no IPv6 here (${(e as Error).message})`);
+      this.skip();
+    }
+    open.push(any);
+    const cli = await listen();
+    const accepted = nextStream(any);
+    const c = await cli.connect({ host: '127.0.0.1', port: any.localAddr().port }, 2000);
+    const s = await accepted;
+    assert.equal(s.remote.host, '127.0.0.1');
+    assert.equal(s.local.host, '127.0.0.1');
+    c.destroy();
+  });
+
   it("connecting to a closed port rejects with TransportError 'refused'", async () => {
     const tmp = createServer();
     await new Promise<void>((r) => tmp.listen(0, '127.0.0.1', r));

@@ -107,6 +107,24 @@ describe('lib/runtime/udp', () => {
     assert.deepEqual(got.from, a.localAddr());
   });
 
+  it('the IPv6 wildcard is dual-stack: IPv4 peers reach it and get replies', async function () {
+    let any: UdpTransport;
+    try {
+      any = await bind('::');
+    } catch (e) {
+      console.warn(`SKIPPED: no IPv6 here (${(e as Error).message})`);
+      this.skip();
+    }
+    const v4 = await bind('127.0.0.1');
+    const atAny = nextPacket(any);
+    v4.sendTo({ host: '127.0.0.1', port: any.localAddr().port }, new Uint8Array([1]));
+    const got = await atAny;
+    assert.deepEqual(got.from, v4.localAddr()); // reported as plain IPv4, not ::ffff:127.0.0.1
+    const atV4 = nextPacket(v4);
+    any.sendTo(got.from, new Uint8Array([2]));
+    assert.deepEqual([...(await atV4).bytes], [2]);
+  });
+
   it('rejects a host that is not an IP literal', async () => {
     await assert.rejects(bindUdp({ host: 'localhost', logger: log }), { name: 'TransportError' });
   });
