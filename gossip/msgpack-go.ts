@@ -75,8 +75,33 @@ const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder('utf-8', { fatal: false });
 const strictTextDecoder = new TextDecoder('utf-8', { fatal: true });
 
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
+/** UTF-8 bytes of a string (short ASCII strings — field names, node names — take a fast path). */
 export function utf8(s: string): Uint8Array {
+  if (s.length <= 64 && isAscii(s)) {
+    const out = new Uint8Array(s.length);
+    for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+    return out;
+  }
   return textEncoder.encode(s);
+}
+
+/** Lossy UTF-8 decoding (invalid sequences become U+FFFD), fast for short ASCII. */
+export function fromUtf8(b: Uint8Array): string {
+  if (b.length <= 64) {
+    let out = '';
+    for (let i = 0; i < b.length; i++) {
+      const c = b[i]!;
+      if (c > 0x7f) return textDecoder.decode(b);
+      out += String.fromCharCode(c);
+    }
+    return out;
+  }
+  return textDecoder.decode(b);
 }
 
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
@@ -87,8 +112,14 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
 
 /** Growable output buffer. */
 export class ByteWriter {
-  private buf = new Uint8Array(256);
+  private buf: Uint8Array;
+  private dv: DataView;
   private len = 0;
+
+  constructor(initial = 128) {
+    this.buf = new Uint8Array(initial);
+    this.dv = new DataView(this.buf.buffer);
+  }
 
   private ensure(n: number): void {
     if (this.len + n <= this.buf.length) return;
@@ -97,6 +128,7 @@ export class ByteWriter {
     const nb = new Uint8Array(cap);
     nb.set(this.buf.subarray(0, this.len));
     this.buf = nb;
+    this.dv = new DataView(nb.buffer);
   }
   u8(b: number): void {
     this.ensure(1);
@@ -109,22 +141,22 @@ export class ByteWriter {
   }
   u32(v: number): void {
     this.ensure(4);
-    new DataView(this.buf.buffer, this.buf.byteOffset).setUint32(this.len, v >>> 0);
+    this.dv.setUint32(this.len, v >>> 0);
     this.len += 4;
   }
   u64(v: bigint): void {
     this.ensure(8);
-    new DataView(this.buf.buffer, this.buf.byteOffset).setBigUint64(this.len, BigInt.asUintN(64, v));
+    this.dv.setBigUint64(this.len, BigInt.asUintN(64, v));
     this.len += 8;
   }
   f32(v: number): void {
     this.ensure(4);
-    new DataView(this.buf.buffer, this.buf.byteOffset).setFloat32(this.len, v);
+    this.dv.setFloat32(this.len, v);
     this.len += 4;
   }
   f64(v: number): void {
     this.ensure(8);
-    new DataView(this.buf.buffer, this.buf.byteOffset).setFloat64(this.len, v);
+    this.dv.setFloat64(this.len, v);
     this.len += 8;
   }
   bytes(b: Uint8Array): void {
@@ -296,6 +328,8 @@ export function encode(v: GoValue, opts: EncodeOptions = {}): Uint8Array {
 
 /** Go byte-order comparison of two field names (what sort.Strings does). */
 function goStringLess(a: string, b: string): number {
+  // For ASCII, UTF-16 order is byte order.
+  if (isAscii(a) && isAscii(b)) return a < b ? -1 : a > b ? 1 : 0;
   const ab = utf8(a);
   const bb = utf8(b);
   const n = Math.min(ab.length, bb.length);
@@ -312,6 +346,16 @@ export function goStruct(fields: Record<string, GoValue | undefined>): GoMap {
     .filter((k) => fields[k] !== undefined)
     .sort(goStringLess);
   return new GoMap(names.map((k) => [k, fields[k] as GoValue]));
+}
+
+/**
+ * Like goStruct for callers that list the fields already in go-msgpack's (byte-sorted) order:
+ * skips the sort on hot paths. Undefined values are left out.
+ */
+export function goStructSorted(fields: readonly (readonly [string, GoValue | undefined])[]): GoMap {
+  const entries: [GoValue, GoValue][] = [];
+  for (const [k, v] of fields) if (v !== undefined) entries.push([k, v]);
+  return new GoMap(entries);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -596,7 +640,7 @@ export function asBytes(v: GoValue | undefined, what: string): Uint8Array {
 export function asString(v: GoValue | undefined, what: string): string {
   if (v === undefined || v === null) return '';
   if (typeof v === 'string') return v;
-  if (v instanceof Uint8Array) return textDecoder.decode(v);
+  if (v instanceof Uint8Array) return fromUtf8(v);
   return bad(what, 'string', v);
 }
 
@@ -635,7 +679,7 @@ export function asStruct(v: GoValue | undefined, what: string): Map<string, GoVa
   if (v === undefined || v === null) return out;
   if (!(v instanceof GoMap)) return bad(what, 'struct (map)', v);
   for (const [k, x] of v.entries) {
-    if (k instanceof Uint8Array) out.set(textDecoder.decode(k), x);
+    if (k instanceof Uint8Array) out.set(fromUtf8(k), x);
     else if (typeof k === 'string') out.set(k, x);
     else bad(`${what} field name`, 'string', k);
   }

@@ -2,7 +2,7 @@
 // Bodies are Go structs as go-msgpack writes them (see msgpack-go.ts): maps with byte-sorted field
 // names, omitempty fields left out, []byte as raw. Decoding is lenient like Go's (missing fields are
 // zero, unknown fields ignored) and throws only DecodeError.
-import { DecodeError, decoding } from '../decode-error.js';
+import { DecodeError } from '../decode-error.js';
 import {
   asBool,
   asBytes,
@@ -16,6 +16,7 @@ import {
   encode,
   encodeInto,
   goStruct,
+  goStructSorted,
   type GoValue,
 } from '../msgpack-go.js';
 import {
@@ -60,48 +61,61 @@ function omitStr(s: string | undefined): string | undefined {
   return s !== undefined && s !== '' ? s : undefined;
 }
 
-/** The msgpack body (a GoValue) of a message, before encoding. */
+/**
+ * The msgpack body (a GoValue) of a message, before encoding. Fields are listed in go-msgpack's
+ * byte-sorted order (the vector tests prove the bytes match what Go writes).
+ */
 export function messageBody(msg: EncodableMessage): GoValue {
   switch (msg.type) {
     case 'ping':
-      return goStruct({
-        SeqNo: msg.seqNo,
-        Node: msg.node,
-        SourceAddr: omitBytes(msg.sourceAddr),
-        SourcePort: omitNum(msg.sourcePort),
-        SourceNode: omitStr(msg.sourceNode),
-      });
+      return goStructSorted([
+        ['Node', msg.node],
+        ['SeqNo', msg.seqNo],
+        ['SourceAddr', omitBytes(msg.sourceAddr)],
+        ['SourceNode', omitStr(msg.sourceNode)],
+        ['SourcePort', omitNum(msg.sourcePort)],
+      ]);
     case 'indirectPing':
-      return goStruct({
-        SeqNo: msg.seqNo,
-        Target: msg.target,
-        Port: msg.port,
-        Node: msg.node,
-        Nack: msg.nack,
-        SourceAddr: omitBytes(msg.sourceAddr),
-        SourcePort: omitNum(msg.sourcePort),
-        SourceNode: omitStr(msg.sourceNode),
-      });
+      return goStructSorted([
+        ['Nack', msg.nack],
+        ['Node', msg.node],
+        ['Port', msg.port],
+        ['SeqNo', msg.seqNo],
+        ['SourceAddr', omitBytes(msg.sourceAddr)],
+        ['SourceNode', omitStr(msg.sourceNode)],
+        ['SourcePort', omitNum(msg.sourcePort)],
+        ['Target', msg.target],
+      ]);
     case 'ack':
-      return goStruct({ SeqNo: msg.seqNo, Payload: msg.payload });
+      return goStructSorted([
+        ['Payload', msg.payload],
+        ['SeqNo', msg.seqNo],
+      ]);
     case 'nack':
-      return goStruct({ SeqNo: msg.seqNo });
+      return goStructSorted([['SeqNo', msg.seqNo]]);
     case 'err':
-      return goStruct({ Error: msg.error });
+      return goStructSorted([['Error', msg.error]]);
     case 'suspect':
     case 'dead':
-      return goStruct({ Incarnation: msg.incarnation, Node: msg.node, From: msg.from });
+      return goStructSorted([
+        ['From', msg.from],
+        ['Incarnation', msg.incarnation],
+        ['Node', msg.node],
+      ]);
     case 'alive':
-      return goStruct({
-        Incarnation: msg.incarnation,
-        Node: msg.node,
-        Addr: msg.addr,
-        Port: msg.port,
-        Meta: msg.meta,
-        Vsn: Uint8Array.from(msg.vsn),
-      });
+      return goStructSorted([
+        ['Addr', msg.addr],
+        ['Incarnation', msg.incarnation],
+        ['Meta', msg.meta],
+        ['Node', msg.node],
+        ['Port', msg.port],
+        ['Vsn', Uint8Array.from(msg.vsn)],
+      ]);
     case 'compress':
-      return goStruct({ Algo: msg.algo, Buf: msg.buf });
+      return goStructSorted([
+        ['Algo', msg.algo],
+        ['Buf', msg.buf],
+      ]);
     case 'user':
       throw new TypeError('user messages have no msgpack body');
   }
@@ -154,25 +168,28 @@ function optBytes(v: GoValue | undefined, what: string): Uint8Array | undefined 
 
 export function decodePingBody(body: GoValue): PingMsg {
   const f = asStruct(body, 'ping');
-  const m: PingMsg = { type: 'ping', seqNo: asUint(f.get('SeqNo'), 32, 'ping.SeqNo'), node: asString(f.get('Node'), 'ping.Node') };
-  return withSource(m, f, 'ping');
+  const m: { -readonly [K in keyof PingMsg]: PingMsg[K] } = {
+    type: 'ping',
+    seqNo: asUint(f.get('SeqNo'), 32, 'ping.SeqNo'),
+    node: asString(f.get('Node'), 'ping.Node'),
+  };
+  addSource(m, f, 'ping');
+  return m;
 }
 
-function withSource<T extends PingMsg | IndirectPingMsg>(m: T, f: Map<string, GoValue>, what: string): T {
+// Source* are omitempty: we leave them off the object when zero, so re-encoding omits them too.
+function addSource(m: { sourceAddr?: Uint8Array; sourcePort?: number; sourceNode?: string }, f: Map<string, GoValue>, what: string): void {
   const sourceAddr = optBytes(f.get('SourceAddr'), `${what}.SourceAddr`);
   const sourcePort = asUint(f.get('SourcePort'), 16, `${what}.SourcePort`);
   const sourceNode = asString(f.get('SourceNode'), `${what}.SourceNode`);
-  return {
-    ...m,
-    ...(sourceAddr !== undefined ? { sourceAddr } : {}),
-    ...(sourcePort !== 0 ? { sourcePort } : {}),
-    ...(sourceNode !== '' ? { sourceNode } : {}),
-  };
+  if (sourceAddr !== undefined) m.sourceAddr = sourceAddr;
+  if (sourcePort !== 0) m.sourcePort = sourcePort;
+  if (sourceNode !== '') m.sourceNode = sourceNode;
 }
 
 export function decodeIndirectPingBody(body: GoValue): IndirectPingMsg {
   const f = asStruct(body, 'indirectPing');
-  const m: IndirectPingMsg = {
+  const m: { -readonly [K in keyof IndirectPingMsg]: IndirectPingMsg[K] } = {
     type: 'indirectPing',
     seqNo: asUint(f.get('SeqNo'), 32, 'indirectPing.SeqNo'),
     target: asBytes(f.get('Target'), 'indirectPing.Target'),
@@ -180,7 +197,8 @@ export function decodeIndirectPingBody(body: GoValue): IndirectPingMsg {
     node: asString(f.get('Node'), 'indirectPing.Node'),
     nack: asBool(f.get('Nack'), 'indirectPing.Nack'),
   };
-  return withSource(m, f, 'indirectPing');
+  addSource(m, f, 'indirectPing');
+  return m;
 }
 
 export function decodeAckBody(body: GoValue): AckMsg {
@@ -253,40 +271,47 @@ export function decodeUserMsgHeader(body: GoValue): number {
  * of the body and ignore any bytes after it.
  */
 export function decodeMessage(buf: Uint8Array): PacketMessage {
-  return decoding('memberlist message', () => {
-    if (buf.length === 0) throw new DecodeError('empty message', 0, 'memberlist message');
-    const t = buf[0]!;
-    const rest = buf.subarray(1);
-    const body = (): GoValue => decodeBodyPrefix(rest);
-    switch (t) {
-      case MessageType.ping:
-        return decodePingBody(body());
-      case MessageType.indirectPing:
-        return decodeIndirectPingBody(body());
-      case MessageType.ack:
-        return decodeAckBody(body());
-      case MessageType.nack:
-        return { type: 'nack', seqNo: asUint(asStruct(body(), 'nack').get('SeqNo'), 32, 'nack.SeqNo') } satisfies NackMsg;
-      case MessageType.err:
-        return decodeErrBody(body());
-      case MessageType.suspect:
-        return decodeSuspectOrDead('suspect', body()) satisfies SuspectMsg;
-      case MessageType.dead:
-        return decodeSuspectOrDead('dead', body()) satisfies DeadMsg;
-      case MessageType.alive:
-        return decodeAliveBody(body());
-      case MessageType.user:
-        return { type: 'user', payload: rest.slice() };
-      case MessageType.compress:
-        return decodeCompressBody(body());
-      case MessageType.compound:
-        return decodeCompound(rest);
-      case MessageType.hasCrc:
-        return decodeCrc(buf);
-      default:
-        throw new DecodeError(`unknown memberlist message type ${t}`, 0, 'memberlist message');
-    }
-  });
+  try {
+    return decodeMessageUnchecked(buf);
+  } catch (e) {
+    if (e instanceof DecodeError) throw e;
+    throw new DecodeError(`bad memberlist message: ${e instanceof Error ? e.message : String(e)}`, undefined, 'memberlist message');
+  }
+}
+
+function decodeMessageUnchecked(buf: Uint8Array): PacketMessage {
+  if (buf.length === 0) throw new DecodeError('empty message', 0, 'memberlist message');
+  const t = buf[0]!;
+  const rest = buf.subarray(1);
+  const body = (): GoValue => decodeBodyPrefix(rest);
+  switch (t) {
+    case MessageType.ping:
+      return decodePingBody(body());
+    case MessageType.indirectPing:
+      return decodeIndirectPingBody(body());
+    case MessageType.ack:
+      return decodeAckBody(body());
+    case MessageType.nack:
+      return { type: 'nack', seqNo: asUint(asStruct(body(), 'nack').get('SeqNo'), 32, 'nack.SeqNo') } satisfies NackMsg;
+    case MessageType.err:
+      return decodeErrBody(body());
+    case MessageType.suspect:
+      return decodeSuspectOrDead('suspect', body()) satisfies SuspectMsg;
+    case MessageType.dead:
+      return decodeSuspectOrDead('dead', body()) satisfies DeadMsg;
+    case MessageType.alive:
+      return decodeAliveBody(body());
+    case MessageType.user:
+      return { type: 'user', payload: rest.slice() };
+    case MessageType.compress:
+      return decodeCompressBody(body());
+    case MessageType.compound:
+      return decodeCompound(rest);
+    case MessageType.hasCrc:
+      return decodeCrc(buf);
+    default:
+      throw new DecodeError(`unknown memberlist message type ${t}`, 0, 'memberlist message');
+  }
 }
 
 /** Decodes the msgpack value at the start of `buf`, ignoring what follows (as Go's decoder does). */

@@ -43,14 +43,18 @@ class BitWriter {
   }
 }
 
+// Open-addressing table from key (prefix code << 8 | byte, 20 bits) to code, as Go's writer keeps
+// it: entries are key << 12 | code, 0 = empty (a valid entry never is: its code is >= 258).
+const TABLE_SIZE = 4 << 12;
+const TABLE_MASK = TABLE_SIZE - 1;
+
 /** Compresses `input` exactly as Go's lzw.NewWriter(w, lzw.LSB, 8) + one Write + Close does. */
 export function lzwCompress(input: Uint8Array): Uint8Array {
   const w = new BitWriter((input.length >> 1) + 8);
   let width = LIT_WIDTH + 1;
   let hi = EOF; // the code most recently assigned (implicitly)
   let overflow = 1 << width;
-  // (prefix code << 8 | next byte) -> code
-  let table = new Map<number, number>();
+  const table = new Uint32Array(TABLE_SIZE);
 
   // Mirrors Go's incHi: returns true when the table was reset (clear code sent).
   const incHi = (): boolean => {
@@ -64,7 +68,7 @@ export function lzwCompress(input: Uint8Array): Uint8Array {
       width = LIT_WIDTH + 1;
       hi = EOF;
       overflow = CLEAR << 1;
-      table = new Map();
+      table.fill(0);
       return true;
     }
     return false;
@@ -75,18 +79,21 @@ export function lzwCompress(input: Uint8Array): Uint8Array {
   w.write(CLEAR, width);
   if (input.length > 0) {
     let code = input[0]!;
-    for (let i = 1; i < input.length; i++) {
+    outer: for (let i = 1; i < input.length; i++) {
       const lit = input[i]!;
       const key = (code << 8) | lit;
-      const hit = table.get(key);
-      if (hit !== undefined) {
-        code = hit;
-        continue;
+      let hash = ((key >>> 12) ^ key) & TABLE_MASK;
+      for (let t = table[hash]!; t !== 0; t = table[hash]!) {
+        if (t >>> 12 === key) {
+          code = t & MAX_CODE;
+          continue outer;
+        }
+        hash = (hash + 1) & TABLE_MASK;
       }
       w.write(code, width);
       code = lit;
       if (incHi()) continue;
-      table.set(key, hi);
+      table[hash] = ((key << 12) | hi) >>> 0;
     }
     w.write(code, width);
     incHi();
