@@ -1,7 +1,10 @@
 // One simulated machine: its address, whether its process is up or paused, and the gate every
 // callback into its code passes through. A callback belongs to one life (epoch) of the process:
 // after a crash it is dropped; while the process is paused it waits and runs on resume, late,
-// as it would on a stalled CPU.
+// as it would on a stalled CPU. On resume, expired timers run before held I/O (datagrams,
+// stream events), each group in the order it fell due: that is what Node's event loop does
+// after a stall (timers phase, then poll), and it is what makes a slow node time out probes
+// whose acks are already sitting in its socket buffer.
 import type { Addr, Clock, Millis, Timer } from '../gossip/runtime.js';
 import type { Scheduler } from './scheduler.js';
 import type { SeededRandom } from './prng.js';
@@ -13,7 +16,8 @@ export class SimHost {
   paused = false;
   /** Times this process was started (first start is life 0). */
   lives = 0;
-  private deferred: (() => void)[] = [];
+  private deferredTimers: (() => void)[] = [];
+  private deferredIo: (() => void)[] = [];
   private nextEphemeral = 40000;
 
   constructor(
@@ -26,19 +30,22 @@ export class SimHost {
     private readonly scheduler: Scheduler,
   ) {}
 
-  /** Wraps `fn` so it runs only in life `epoch`, and only while not paused (else on resume). */
-  gate(epoch: number, fn: () => void): () => void {
+  /**
+   * Wraps `fn` so it runs only in life `epoch`, and only while not paused (else on resume).
+   * `io` marks network callbacks, which a resumed process handles after its expired timers.
+   */
+  gate(epoch: number, fn: () => void, io = false): () => void {
     const run = (): void => {
       if (this.epoch !== epoch) return;
-      if (this.paused) this.deferred.push(run);
+      if (this.paused) (io ? this.deferredIo : this.deferredTimers).push(run);
       else fn();
     };
     return run;
   }
 
-  /** Schedules `fn` in this life after `ms`, through the gate. */
-  after(ms: Millis, fn: () => void): Timer {
-    return this.scheduler.setTimer(ms, this.gate(this.epoch, fn));
+  /** Schedules `fn` in this life after `ms`, through the gate (`io`: see gate). */
+  after(ms: Millis, fn: () => void, io = false): Timer {
+    return this.scheduler.setTimer(ms, this.gate(this.epoch, fn, io));
   }
 
   pause(): void {
@@ -48,10 +55,11 @@ export class SimHost {
   resume(): void {
     if (!this.paused) return;
     this.paused = false;
-    const waiting = this.deferred;
-    this.deferred = [];
-    // Each as its own event now, in the order they were held, so they interleave with others
-    // deterministically and a handler that pauses again holds the rest.
+    const waiting = [...this.deferredTimers, ...this.deferredIo];
+    this.deferredTimers = [];
+    this.deferredIo = [];
+    // Each as its own event now, so they interleave with others deterministically and a
+    // handler that pauses the node again holds the rest.
     for (const run of waiting) this.scheduler.setTimer(0, run);
   }
 
@@ -60,7 +68,8 @@ export class SimHost {
     this.epoch++;
     this.up = false;
     this.paused = false;
-    this.deferred = [];
+    this.deferredTimers = [];
+    this.deferredIo = [];
   }
 
   /** Starts a new life; returns its epoch. */

@@ -155,7 +155,7 @@ export class SimNetwork {
     if (this.links.isCut(from.index, dst.index)) return this.drop('partition', from, dst.index, bytes);
     if (!dst.up) return this.drop('down', from, dst.index, bytes);
     if (dst.paused) {
-      dst.gate(dst.epoch, () => this.deliver(from, dst, bytes))();
+      dst.gate(dst.epoch, () => this.deliver(from, dst, bytes), true)();
       return;
     }
     const t = this.packets.get(dst);

@@ -26,6 +26,10 @@ export const PROTOCOLS: Record<string, { describe: string; load(): Promise<SimPr
     describe: 'flooding + anti-entropy sync (the simulator\'s own test protocol)',
     load: async () => (await import('./flood-protocol.js')).floodProtocol,
   },
+  memberlist: {
+    describe: 'SWIM + Lifeguard membership (gossip/memberlist); --param profile=lan|wan|local, lifeguard=on|off',
+    load: async () => (await import('../lib/sim/memberlist-protocol.js')).memberlistProtocol,
+  },
 };
 
 export async function loadProtocol(name: string): Promise<SimProtocol<any>> {

@@ -78,7 +78,7 @@ export class SimStreamEnd implements Stream {
 
   onClose(handler: (err?: TransportError) => void): void {
     this.closeHandler = handler;
-    if (this.closeOutcome) this.host.after(0, () => this.tellClosed());
+    if (this.closeOutcome) this.host.after(0, () => this.tellClosed(), true);
   }
 
   end(): void {
@@ -107,7 +107,7 @@ export class SimStreamEnd implements Stream {
     const at = Math.max(now + d, this.lastArrival);
     this.lastArrival = at;
     const peer = this.peer;
-    net.scheduler.at(at, to.gate(peer.epoch, () => peer.receive(seg, bytes)));
+    net.scheduler.at(at, to.gate(peer.epoch, () => peer.receive(seg, bytes), true));
   }
 
   private receive(seg: Seg, bytes: Uint8Array | undefined): void {
@@ -139,9 +139,13 @@ export class SimStreamEnd implements Stream {
     this.inflight -= n;
     if (this.needDrain && this.inflight <= HIGH_WATER / 2 && !this.closed) {
       this.needDrain = false;
-      this.host.after(0, () => {
-        if (!this.closed) this.drainHandler?.();
-      });
+      this.host.after(
+        0,
+        () => {
+          if (!this.closed) this.drainHandler?.();
+        },
+        true,
+      );
     }
   }
 
@@ -154,7 +158,7 @@ export class SimStreamEnd implements Stream {
     net.trace.record(TraceKind.StreamClose, net.scheduler.now(), this.host.index, this.peer.host.index, undefined, err ? 1 : 0);
     this.hub.maybeForget(this.conn);
     if (now) this.tellClosed();
-    else this.host.after(0, () => this.tellClosed());
+    else this.host.after(0, () => this.tellClosed(), true);
   }
 
   private tellClosed(): void {
@@ -259,7 +263,7 @@ export class StreamHub {
         const back = links.delay(links.get(dst.index, from.index), dst.netRandom);
         const listener = this.transports.get(dst);
         if (!dst.up || listener === undefined || listener.closed || listener.handler === undefined) {
-          if (!links.isCut(dst.index, from.index)) sched.at(sched.now() + back, from.gate(epoch, refuse));
+          if (!links.isCut(dst.index, from.index)) sched.at(sched.now() + back, from.gate(epoch, refuse, true));
           return;
         }
         if (links.isCut(dst.index, from.index)) return;
@@ -286,7 +290,7 @@ export class StreamHub {
             net.stats.streams.opened++;
             net.trace.record(TraceKind.StreamOpen, sched.now(), from.index, dst.index);
             resolve(client);
-          }),
+          }, true),
         );
         sched.at(
           acceptAt,
@@ -295,7 +299,7 @@ export class StreamHub {
             const h = listener.closed ? undefined : listener.handler;
             if (h === undefined) server.destroy(new TransportError('closed', 'listener closed'));
             else h(server);
-          }),
+          }, true),
         );
       });
     });
@@ -311,7 +315,7 @@ export class StreamHub {
       for (const end of [c.client, c.server]) {
         if (end.closed) continue;
         this.net.stats.streams.reset++;
-        end.host.after(0, () => end.finish(new TransportError('reset', `stream to ${addrKey(end.remote)} cut by partition`), true));
+        end.host.after(0, () => end.finish(new TransportError('reset', `stream to ${addrKey(end.remote)} cut by partition`), true), true);
       }
     }
   }
@@ -329,7 +333,7 @@ export class StreamHub {
       this.net.stats.streams.reset++;
       this.net.scheduler.at(
         this.net.scheduler.now() + d,
-        peer.host.gate(peer.epoch, () => peer.finish(new TransportError('reset', `peer ${addrKey(peer.remote)} crashed`), true)),
+        peer.host.gate(peer.epoch, () => peer.finish(new TransportError('reset', `peer ${addrKey(peer.remote)} crashed`), true), true),
       );
     }
     this.transports.delete(host);
