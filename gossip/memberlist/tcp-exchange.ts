@@ -254,7 +254,7 @@ export class TcpExchange {
       if (!(e instanceof TransportError && e.code === 'timeout')) m.log.error('failed fallback ping', { error: errText(e) });
       return false;
     } finally {
-      stream.destroy();
+      stream.end();
     }
   }
 
