@@ -160,6 +160,24 @@ describe('memberlist codec against captured Serf traffic', () => {
     });
   }
 
+  it('err.json: the error replies real agents send on an encryption mismatch re-encode byte for byte', () => {
+    const v = JSON.parse(readFileSync(join(here, '../../vectors/memberlist/err.json'), 'utf8')) as Record<string, { hex: string }>;
+    const keyring = keyringFor('enc16');
+    const cases = [
+      { hex: v.plainToEncrypted!.hex, keyring, text: 'Encryption is configured but remote state is not encrypted' },
+      { hex: v.encryptedToPlain!.hex, keyring: undefined, text: 'Remote state is encrypted and encryption is not configured' },
+    ];
+    for (const c of cases) {
+      const buf = new Uint8Array(Buffer.from(c.hex, 'hex'));
+      const r = readStreamMessage(buf, { keyring: c.keyring })!;
+      assert.deepEqual(r.msg, { type: 'err', error: c.text });
+      assert.ok(r.compressed);
+      assert.equal(r.encrypted, c.keyring !== undefined);
+      const nonce = buf.subarray(6, 18);
+      assert.equal(hex(encodeStreamFrame(encodeMessage(r.msg as never), { compress: true, keyring: c.keyring, random: { bytes: () => nonce } })), c.hex);
+    }
+  });
+
   it('an unencrypted stream is refused when a keyring is set; an encrypted one without keys too', () => {
     const plainStream = bytesOf(loadScenario('nocomp').tcp[0]!);
     assert.throws(() => readStreamMessage(plainStream, { keyring: keyringFor('enc16') }), DecodeError);
