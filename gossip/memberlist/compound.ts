@@ -8,7 +8,14 @@ import { MessageType, type CompoundMsg } from './messages.js';
 export const COMPOUND_HEADER_OVERHEAD = 2;
 /** Bytes per part on top of the part itself (its u16 length). */
 export const COMPOUND_PART_OVERHEAD = 2;
+/** The format's limit (count is one byte). */
 export const MAX_COMPOUND_PARTS = 255;
+/**
+ * What we put in one compound: memberlist 0.2.2 computes `numParts*2` in uint8 arithmetic, so a
+ * Go receiver misreads compounds of 128 parts or more (the part data would start at the length
+ * table). Never send more than 127.
+ */
+export const SAFE_COMPOUND_PARTS = 127;
 
 /** Builds one compound message from at most 255 parts, each under 64 KiB. */
 export function makeCompound(parts: readonly Uint8Array[]): Uint8Array {
@@ -70,7 +77,7 @@ export function packMessages(msgs: readonly Uint8Array[], limit: number): Uint8A
   };
   for (const m of msgs) {
     const cost = COMPOUND_PART_OVERHEAD + m.length;
-    if (batch.length > 0 && (batchSize + cost > limit || batch.length === MAX_COMPOUND_PARTS)) flush();
+    if (batch.length > 0 && (batchSize + cost > limit || batch.length === SAFE_COMPOUND_PARTS)) flush();
     batch.push(m);
     batchSize += cost;
   }

@@ -42,6 +42,11 @@ describe('compound', () => {
     assert.equal(d.truncated, 1);
     assert.throws(() => decodeCompound(Uint8Array.of(3, 0, 1)), DecodeError);
   });
+  it('packMessages never puts more than 127 parts in one compound (Go misreads 128+)', () => {
+    const packets = packMessages(Array.from({ length: 300 }, () => Uint8Array.of(8)), 100_000);
+    assert.deepEqual(packets.map((p) => p[1]), [127, 127, 46]);
+  });
+
   it('packMessages keeps every packet within the limit and the order intact', () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 1, max: 400 }), { maxLength: 60 }), fc.integer({ min: 405, max: 1400 }), (sizes, limit) => {
