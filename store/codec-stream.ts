@@ -22,6 +22,8 @@ export interface StreamRecord {
   offset: number;
   /** Absolute offset just past it. */
   end: number;
+  /** Its bytes: a view into the decoder's buffer, valid only until the next push. */
+  raw: Uint8Array;
 }
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
@@ -71,7 +73,7 @@ export class MsgStreamDecoder {
         if (end < 0) break;
         const offset = this.base + this.start;
         const value = this.decoder.decodeRange(this.buf, this.start, end, offset, this.what);
-        out.push({ value, offset, end: this.base + end });
+        out.push({ value, offset, end: this.base + end, raw: this.buf.subarray(this.start, end) });
         this.start = end;
         this.scanPos = end;
       }
