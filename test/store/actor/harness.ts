@@ -127,7 +127,7 @@ export class Bus {
   readonly noEcho = new Set<NodeName>();
 
   constructor(
-    private readonly clock: VirtualClock,
+    private readonly clock: Clock,
     private readonly delay: Millis = 50,
     private readonly jitter: Millis = 0,
     private readonly random: Random = new SeededRandom(99),
