@@ -23,8 +23,11 @@ export interface ChainWire {
 
 export function chainOf<N extends ChainNode>(links: readonly (readonly [N, Tick])[]): Chain<N> | null {
   if (!links.length) return null;
-  const out: (N | Tick)[] = [];
-  for (const [n, t] of links) out.push(n, t);
+  const out = new Array<N | Tick>(2 * links.length);
+  links.forEach(([n, t], i) => {
+    out[2 * i] = n;
+    out[2 * i + 1] = t;
+  });
   return Object.freeze(out);
 }
 
@@ -91,12 +94,17 @@ export function chainLt(a: Chain | null, b: Chain | null): boolean {
  * link. Returns the chain and the tick of the dropped link (which the caller supersedes).
  */
 export function attach<N extends ChainNode>(node: N, tick: Tick, prev: Chain<N> | null): [Chain<N>, Tick | undefined] {
-  const out: (N | Tick)[] = [node, tick];
-  let dropped: Tick | undefined;
+  const at = prev ? prev.indexOf(node) : -1;
+  const dropped = at >= 0 ? (prev![at + 1] as Tick) : undefined;
+  // exact-size arrays: a push-grown one keeps ~2.5x the slots (measured: 248 vs 96 bytes)
+  const out = new Array<N | Tick>(2 + (prev ? prev.length : 0) - (at >= 0 ? 2 : 0));
+  out[0] = node;
+  out[1] = tick;
+  let j = 2;
   if (prev)
-    for (let i = 0; i < prev.length; i += 2) {
-      if (prev[i] === node) dropped = prev[i + 1] as Tick;
-      else out.push(prev[i]!, prev[i + 1]!);
+    for (let i = 0; i < prev.length; i++) {
+      if (at >= 0 && (i === at || i === at + 1)) continue;
+      out[j++] = prev[i]!;
     }
   return [Object.freeze(out), dropped];
 }
@@ -162,8 +170,11 @@ export function chainFromWire<N extends ChainNode>(
     ticks.push(tick);
     cur = get(cur, 'prev');
   }
-  const out: (N | Tick)[] = [];
-  for (let i = 0; i < names.length; i++) out.push(intern(names[i]!), ticks[i]!);
+  const out = new Array<N | Tick>(2 * names.length);
+  for (let i = 0; i < names.length; i++) {
+    out[2 * i] = intern(names[i]!);
+    out[2 * i + 1] = ticks[i]!;
+  }
   return Object.freeze(out);
 }
 

@@ -23,10 +23,10 @@ export class NodeTicks<E extends IndexedEntry = IndexedEntry> implements ChainNo
   /** Ticks somebody reported missing — re-send candidates; `remote_missing` (python `_reported`). */
   readonly reported = new RangeSet();
   /**
-   * tick → the entry whose chain this tick HEADS. Python indexes every link; heads suffice for
-   * the hot paths and cost a third of the memory — non-head lookups fall back to a tree scan
-   * (see Store.entryForTick). This is also what keeps a deletion tick that merely survives as
-   * an older link of a live entry from reaching that entry (see docs/distkv-model.md).
+   * tick → the entry whose chain this tick currently HEADS. Python indexes every link; heads
+   * suffice for the hot paths and cost a third of the memory — other present ticks are found by
+   * one tree walk (deletion.ts entriesForTicks). Finding entries only through heads is also what
+   * keeps a deletion tick that survives as an older link of a later value away from that value.
    */
   readonly heads = new Map<Tick, E>();
   /** Tock when this node was last heard from (actor pings). */

@@ -286,6 +286,11 @@ export class Store {
     entry.tock = tock;
     entry.index = ++this.modIndex;
     this.dropLinks(cur, chain, entry);
+    if (cur) {
+      // the index holds current heads only (a third of python's memory); see NodeTicks.heads
+      const on = headNode(cur);
+      if (on.heads.get(headTick(cur)) === entry) on.heads.delete(headTick(cur));
+    }
     entry.chain = chain;
     const deleted = value === NOT_GIVEN;
     for (let i = 0; i < chain.length; i += 2) {
