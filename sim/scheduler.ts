@@ -169,22 +169,19 @@ export class Scheduler implements Clock {
           await null;
           quiet = this.activity === seen ? quiet + 1 : 0;
         }
+        if (stopWhen !== undefined && stopWhen()) return;
         if (!this.stepSync(until)) break;
-        if (stopWhen !== undefined && stopWhen()) {
-          quiet = 0;
-          while (quiet < quietTicks) {
-            const seen = this.activity;
-            await null;
-            quiet = this.activity === seen ? quiet + 1 : 0;
-          }
-          return;
-        }
         if ((this.steps & 4095) === 0) this.compactIfMostlyCancelled();
       }
       if (until > this.time && until !== Infinity) this.time = until;
     } finally {
       this.running = false;
     }
+  }
+
+  /** True while run/runSync is executing (so callers know whether someone drives the clock). */
+  get isRunning(): boolean {
+    return this.running;
   }
 
   /** Like run, but never yields to promise continuations: for purely callback-driven code. */

@@ -162,10 +162,34 @@ export class Simulation<N extends SimNode = SimNode> {
       addrOf: (n) => this.addrOf(n),
     };
     this.net.trace.recordText(this.now(), `start ${name} ${life}`);
-    const node = await s.factory(rt);
+    let node: N;
+    try {
+      node = await this.drive(Promise.resolve().then(() => s.factory(rt)), `${name}'s factory`);
+    } catch (e) {
+      if (host.epoch === epoch) this.goDown(s);
+      throw e;
+    }
     // The factory may be async; a crash during it wins.
     if (host.epoch === epoch) s.node = node;
     return node;
+  }
+
+  /**
+   * Awaits `p`, which may need virtual time to pass (a factory that waits for a join, a stop()
+   * that waits for its leave to spread). Called from inside a run, the run drives the clock;
+   * called from outside, this runs the scheduler until `p` settles.
+   */
+  private async drive<T>(p: Promise<T>, what: string): Promise<T> {
+    if (this.scheduler.isRunning) return p;
+    let settled = false;
+    const watched = p.finally(() => {
+      settled = true;
+    });
+    // Swallowed here only; the caller gets the rejection from `watched` below.
+    watched.catch(() => {});
+    await this.scheduler.run(Infinity, { stopWhen: () => settled });
+    if (!settled) throw new Error(`${what} never finished: nothing was left to run`);
+    return watched;
   }
 
   /** The process dies: timers, deliveries and open streams of this life are gone. */
@@ -197,7 +221,8 @@ export class Simulation<N extends SimNode = SimNode> {
     const s = this.slot(name);
     if (!s.host.up || !s.node) return;
     this.net.trace.recordText(this.now(), `stop ${name}`);
-    await s.node.stop();
+    const node = s.node;
+    await this.drive(Promise.resolve().then(() => node.stop()), `${name}'s stop()`);
     if (s.host.up) this.goDown(s);
   }
 

@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { sleep } from '../../gossip/runtime.js';
 import { FloodNode } from '../../sim/flood.js';
 import { runScenario, type Scenario } from '../../sim/scenario.js';
 import { Simulation } from '../../sim/simulation.js';
@@ -74,6 +75,32 @@ describe('sim/simulation', () => {
     await sim.restart('a');
     assert.deepEqual(events, ['start 0', 'stop', 'start 1', 'start 2']);
     assert.throws(() => sim.crash('nope'), /no node nope/);
+  });
+
+  it('stop() and async factories that need virtual time are driven when called outside a run', async () => {
+    const sim = new Simulation({ seed: 'drive' });
+    const node = await sim.addNode('a', async (rt) => {
+      await sleep(rt.clock, 300); // e.g. waiting for a join to complete
+      return { stop: () => sleep(rt.clock, 200) }; // e.g. waiting for a leave to spread
+    });
+    assert.ok(node);
+    assert.equal(sim.now(), 300);
+    await sim.stop('a');
+    assert.equal(sim.now(), 500);
+    assert.equal(sim.isUp('a'), false);
+    const stuck = new Simulation({ seed: 'stuck' });
+    await assert.rejects(stuck.addNode('a', () => new Promise<never>(() => {})), /factory never finished/);
+  });
+
+  it('a factory that throws leaves the node down', async () => {
+    const sim = new Simulation({ seed: 'throw' });
+    await assert.rejects(sim.addNode('a', () => {
+      throw new Error('bad config');
+    }), /bad config/);
+    assert.equal(sim.isUp('a'), false);
+    assert.equal(sim.node('a'), undefined);
+    // Its address answers nothing.
+    assert.equal(sim.stats().nodesUp, 0);
   });
 
   it('logs with virtual timestamps and node names, filtered by level', async () => {
