@@ -78,3 +78,23 @@ describe('serf in the simulator', function () {
     assert.ok(sim.node(nodeName(0))!.memberEvents().includes(`member-update:${nodeName(1)}`));
   });
 });
+
+describe('serf in the simulator: reproducibility', function () {
+  this.timeout(60_000);
+
+  it('the same seed gives the same trace hash and the same event order', async () => {
+    const once = async () => {
+      const sim = await startSerfCluster({ seed: 'serf-replay', n: 5 });
+      await sim.runFor(5_000);
+      sim.node(nodeName(2))!.serf.userEvent('e', Uint8Array.of(1), false);
+      sim.node(nodeName(3))!.serf.query('q', new Uint8Array(0), { requestAck: true, timeout: 1000 });
+      await sim.runFor(5_000);
+      const events = liveSerfs(sim).map((s) => s.events.map((e) => e.type).join(','));
+      return { hash: sim.traceHash(), events };
+    };
+    const a = await once();
+    const b = await once();
+    assert.equal(a.hash, b.hash);
+    assert.deepEqual(a.events, b.events);
+  });
+});
