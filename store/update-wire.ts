@@ -35,9 +35,6 @@ export function pathFromWire(x: unknown, what = 'path'): Path {
 export function parseUpdate<N extends ChainNode>(msg: unknown, intern: (name: string) => N, what = 'update'): ParsedUpdate<N> {
   if (!isMap(msg)) throw new DecodeError(`${what}: expected a map`, undefined, what);
   const path = pathFromWire(get(msg, 'path'), `${what} path`);
-  const chainSrc = has(msg, 'chain') ? get(msg, 'chain') : msg;
-  const chain = chainFromWire(chainSrc, intern, `${what} chain`);
-  if (!chain) throw new DecodeError(`${what}: no chain`, undefined, what);
   let value: Stored = NOT_GIVEN;
   let old: Stored = NOT_GIVEN;
   if (has(msg, 'value')) value = get(msg, 'value') as Value;
@@ -52,6 +49,10 @@ export function parseUpdate<N extends ChainNode>(msg: unknown, intern: (name: st
     else if (typeof t === 'number' && Number.isSafeInteger(t)) tock = t;
     else throw new DecodeError(`${what}: tock must be an integer`, undefined, what);
   }
+  // last: interning creates node records, so everything else must have passed
+  const chainSrc = has(msg, 'chain') ? get(msg, 'chain') : msg;
+  const chain = chainFromWire(chainSrc, intern, `${what} chain`);
+  if (!chain) throw new DecodeError(`${what}: no chain`, undefined, what);
   return { path, chain, value, old, tock };
 }
 
