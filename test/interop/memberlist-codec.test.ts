@@ -12,8 +12,8 @@ import { Keyring } from '../../gossip/memberlist/keyring.js';
 import type { AckMsg, PingMsg } from '../../gossip/memberlist/messages.js';
 import { compressMessage, packPacket, unpackPacket } from '../../gossip/memberlist/packet.js';
 import { encryptPayload } from '../../gossip/memberlist/security.js';
-import { encodeStreamFrame, readStreamMessage } from '../../gossip/memberlist/stream.js';
-import { serfAvailable, startSerfAgent, stopAllPeers, type SerfAgent } from './peers.js';
+import { encodePushPull, encodeStreamFrame, readStreamMessage } from '../../gossip/memberlist/stream.js';
+import { serfAvailable, serfMembers, startSerfAgent, stopAllPeers, waitFor, type SerfAgent } from './peers.js';
 
 const key16 = Uint8Array.from({ length: 16 }, (_, i) => i * 7 + 1);
 const key32 = Uint8Array.from({ length: 32 }, (_, i) => 255 - i * 3);
@@ -125,23 +125,39 @@ describe('interop: our memberlist wire codec vs a real serf agent', function () 
     assert.deepEqual(await roundTrip(enc16, encodeMessage(pingFor(enc16)), new Keyring(key16), 800), []);
   });
 
-  async function streamPing(agent: SerfAgent, keyring: Keyring | undefined, compress: boolean): Promise<AckMsg> {
-    const ping = pingFor(agent);
-    const frame = encodeStreamFrame(encodeMessage(ping), { compress, keyring, random });
-    const reply = await new Promise<Buffer>((resolve, reject) => {
+  async function exchange(agent: SerfAgent, frame: Uint8Array, keyring: Keyring | undefined): Promise<ReturnType<typeof readStreamMessage>> {
+    return new Promise((resolve, reject) => {
       const chunks: Buffer[] = [];
       const s = connect(agent.bindPort, '127.0.0.1', () => s.write(frame));
       s.on('data', (d) => {
         chunks.push(d);
-        if (readStreamMessage(new Uint8Array(Buffer.concat(chunks)), { keyring })) {
+        const r = readStreamMessage(new Uint8Array(Buffer.concat(chunks)), { keyring });
+        if (r) {
           s.destroy();
-          resolve(Buffer.concat(chunks));
+          resolve(r);
         }
       });
       s.on('error', reject);
       s.setTimeout(5000, () => s.destroy(new Error('timeout')));
     });
-    const r = readStreamMessage(new Uint8Array(reply), { keyring })!;
+  }
+
+  it('a push-pull join we encode is merged: the agent lists our node, and replies with its own state', async () => {
+    const keyring = new Keyring(key16);
+    const ghost = { name: 'codec-ghost', addr: Uint8Array.of(127, 0, 0, 1), port, meta: Uint8Array.of(0xff, 0x80), incarnation: 1, state: 0, vsn: [1, 5, 2, 2, 5, 5] };
+    const r = (await exchange(enc16, encodeStreamFrame(encodePushPull(true, [ghost], null), { compress: true, keyring, random }), keyring))!;
+    assert.equal(r.msg.type, 'pushPull');
+    if (r.msg.type !== 'pushPull') return;
+    assert.equal(r.msg.join, true);
+    assert.deepEqual(r.msg.nodes.map((n) => n.name), ['codec-enc16']);
+    assert.ok(r.msg.userState && r.msg.userState.length > 0, 'serf sends its push-pull state');
+    await waitFor(async () => (await serfMembers(enc16.rpcAddr)).some((m) => m.name === 'codec-ghost'), 5000, 'agent lists codec-ghost');
+  });
+
+  async function streamPing(agent: SerfAgent, keyring: Keyring | undefined, compress: boolean): Promise<AckMsg> {
+    const ping = pingFor(agent);
+    const frame = encodeStreamFrame(encodeMessage(ping), { compress, keyring, random });
+    const r = (await exchange(agent, frame, keyring))!;
     assert.equal(r.msg.type, 'ack');
     assert.equal(r.encrypted, keyring !== undefined);
     assert.ok(r.compressed, 'serf compresses its stream replies');
