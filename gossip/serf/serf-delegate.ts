@@ -49,10 +49,10 @@ export class SerfDelegate implements Delegate, EventDelegate, PingDelegate, Conf
     let rebroadcast = false;
     switch (m.type) {
       case MessageType.Leave:
-        rebroadcast = s.members.leaveIntent(m.msg);
+        rebroadcast = s.memberTable.leaveIntent(m.msg);
         break;
       case MessageType.Join:
-        rebroadcast = s.members.joinIntent(m.msg);
+        rebroadcast = s.memberTable.joinIntent(m.msg);
         break;
       case MessageType.UserEvent:
         rebroadcast = s.handleUserEvent(m.msg);
@@ -91,7 +91,7 @@ export class SerfDelegate implements Delegate, EventDelegate, PingDelegate, Conf
 
   localState(_join: boolean): Uint8Array {
     const s = this.serf;
-    return encodeMessage({ type: MessageType.PushPull, msg: buildLocalState(s, s.members, s.eventBuffer) });
+    return encodeMessage({ type: MessageType.PushPull, msg: buildLocalState(s, s.memberTable, s.eventBuffer) });
   }
 
   mergeRemoteState(buf: Uint8Array, join: boolean): void {
@@ -112,7 +112,7 @@ export class SerfDelegate implements Delegate, EventDelegate, PingDelegate, Conf
     if (m.type !== MessageType.PushPull) return;
     mergeRemoteState(m.msg, join, {
       clocks: s,
-      members: s.members,
+      members: s.memberTable,
       events: s.eventBuffer,
       joinIgnore: s.joinIgnore,
       handleUserEvent: (e) => void s.handleUserEvent(e),
@@ -122,15 +122,15 @@ export class SerfDelegate implements Delegate, EventDelegate, PingDelegate, Conf
   // ---- EventDelegate
 
   notifyJoin(node: MemberNode): void {
-    this.serf.members.nodeJoin(node);
+    this.serf.memberTable.nodeJoin(node);
   }
 
   notifyLeave(node: MemberNode): void {
-    this.serf.members.nodeLeave(node);
+    this.serf.memberTable.nodeLeave(node);
   }
 
   notifyUpdate(node: MemberNode): void {
-    this.serf.members.nodeUpdate(node);
+    this.serf.memberTable.nodeUpdate(node);
   }
 
   // ---- PingDelegate

@@ -64,7 +64,7 @@ export class Serf {
   readonly clock = new LamportClock();
   readonly eventClock = new LamportClock();
   readonly queryClock = new LamportClock();
-  readonly members: MemberTable;
+  readonly memberTable: MemberTable;
   readonly eventBuffer: UserEventBuffer;
   readonly queryBuffer: QueryBuffer;
   readonly broadcasts: TransmitLimitedQueue;
@@ -101,7 +101,7 @@ export class Serf {
     this.log = new SubLogger(rt.logger, 'serf');
     this.random = rt.random.fork('serf');
     this.persistKeyring = opts.persistKeyring;
-    this.members = new MemberTable(
+    this.memberTable = new MemberTable(
       { nodeName: config.nodeName, pruneDelay: config.broadcastTimeout + config.leavePropagateDelay },
       this.clock,
       {
@@ -118,7 +118,7 @@ export class Serf {
     );
     this.eventBuffer = new UserEventBuffer(this.eventClock, config.eventBuffer);
     this.queryBuffer = new QueryBuffer(this.queryClock, config.queryBuffer);
-    const numNodes = () => this.members.size;
+    const numNodes = () => this.memberTable.size;
     this.broadcasts = new TransmitLimitedQueue(config.memberlist.retransmitMult, numNodes);
     this.eventBroadcasts = new TransmitLimitedQueue(config.memberlist.retransmitMult, numNodes);
     this.queryBroadcasts = new TransmitLimitedQueue(config.memberlist.retransmitMult, numNodes);
@@ -207,18 +207,18 @@ export class Serf {
   }
 
   /** Everyone we know, sorted by name, including failed and left members until they are reaped. */
-  membersList(): Member[] {
-    return this.members.list().map((ms) => copyMember(ms.member));
+  members(): Member[] {
+    return this.memberTable.list().map((ms) => copyMember(ms.member));
   }
 
   localMember(): Member {
-    const ms = this.members.get(this.config.nodeName);
+    const ms = this.memberTable.get(this.config.nodeName);
     if (!ms) throw new Error('local member not known yet');
     return copyMember(ms.member);
   }
 
   numNodes(): number {
-    return this.members.size;
+    return this.memberTable.size;
   }
 
   numMembers(): number {
@@ -309,11 +309,11 @@ export class Serf {
     if (this.stateValue === 'leaving') throw new Error('Leave already in progress');
     if (this.stateValue === 'shutdown') throw new Error('Leave called after Shutdown');
     this.stateValue = 'leaving';
-    this.members.selfAlive = false;
+    this.memberTable.selfAlive = false;
     const msg: LeaveMessage = { ltime: this.clock.time(), node: this.config.nodeName, prune: false };
     this.clock.increment();
-    this.members.leaveIntent(msg);
-    if (this.members.hasAliveMembers()) await this.broadcastAndWait(msg, 'timeout while waiting for graceful leave');
+    this.memberTable.leaveIntent(msg);
+    if (this.memberTable.hasAliveMembers()) await this.broadcastAndWait(msg, 'timeout while waiting for graceful leave');
     await this.memberlist.leave(this.config.broadcastTimeout);
     // Stay up a little so probes from peers that have not heard of the leave still get answers.
     await new Promise<void>((r) => this.rt.clock.setTimer(this.config.leavePropagateDelay, r));
@@ -324,8 +324,8 @@ export class Serf {
   async forceLeave(node: NodeName, prune = false): Promise<void> {
     const msg: LeaveMessage = { ltime: this.clock.time(), node, prune };
     this.clock.increment();
-    this.members.leaveIntent(msg);
-    if (!this.members.hasAliveMembers()) return;
+    this.memberTable.leaveIntent(msg);
+    if (!this.memberTable.hasAliveMembers()) return;
     await this.broadcastAndWait(msg, 'timed out broadcasting node removal');
   }
 
@@ -334,7 +334,7 @@ export class Serf {
     if (this.stateValue === 'shutdown') return;
     if (this.stateValue !== 'left') this.log.warn('shutdown without a leave');
     this.stateValue = 'shutdown';
-    this.members.selfAlive = false;
+    this.memberTable.selfAlive = false;
     await this.memberlist.shutdown();
     for (const t of this.timers) t.cancel();
     this.timers.clear();
@@ -355,9 +355,9 @@ export class Serf {
 
   stats(): Record<string, string> {
     const s: Record<string, string> = {
-      members: String(this.members.size),
-      failed: String(this.members.failedMembers().length),
-      left: String(this.members.leftMembers().length),
+      members: String(this.memberTable.size),
+      failed: String(this.memberTable.failedMembers().length),
+      left: String(this.memberTable.leftMembers().length),
       health_score: String(this.memberlist.healthScore()),
       member_time: String(this.clock.time()),
       event_time: String(this.eventClock.time()),
@@ -416,7 +416,7 @@ export class Serf {
   broadcastJoin(ltime: number): void {
     const msg = { ltime, node: this.config.nodeName };
     this.clock.witness(ltime);
-    this.members.joinIntent(msg);
+    this.memberTable.joinIntent(msg);
     this.broadcasts.queueBroadcast(serfBroadcast(encodeMessage({ type: MessageType.Join, msg })));
   }
 
@@ -450,7 +450,7 @@ export class Serf {
   private answerInternal(q: IncomingQuery): void {
     handleInternalQuery(q, {
       self: this.config.nodeName,
-      member: (n) => this.members.get(n)?.member,
+      member: (n) => this.memberTable.get(n)?.member,
       keyring: this.memberlist.keyring,
       persistKeyring: this.persistKeyring,
       responseSizeLimit: this.config.queryResponseSizeLimit,
@@ -462,7 +462,7 @@ export class Serf {
     return {
       now: () => this.rt.clock.now(),
       sendTo: (addr, _name, msg) => this.memberlist.sendToAddress(addr, msg),
-      members: () => this.membersList(),
+      members: () => this.members(),
       random: this.random,
       self: this.config.nodeName,
       responseSizeLimit: this.config.queryResponseSizeLimit,
@@ -499,14 +499,14 @@ export class Serf {
   }
 
   private reap(): void {
-    this.members.reap(this.config.reconnectTimeout, this.config.tombstoneTimeout, this.config.recentIntentTimeout);
+    this.memberTable.reap(this.config.reconnectTimeout, this.config.tombstoneTimeout, this.config.recentIntentTimeout);
   }
 
   /** Tries to rejoin a random failed member, so often that each is tried about once per interval. */
   reconnect(): void {
-    const failed = this.members.failedMembers();
+    const failed = this.memberTable.failedMembers();
     if (failed.length === 0) return;
-    let alive = this.members.size - failed.length - this.members.leftMembers().length;
+    let alive = this.memberTable.size - failed.length - this.memberTable.leftMembers().length;
     if (alive === 0) alive = 1;
     if (this.random.next() > failed.length / alive) {
       this.log.debug('forgoing reconnect for random throttling');
@@ -521,7 +521,7 @@ export class Serf {
 
   private queueMax(): number {
     if (this.config.minQueueDepth <= 0) return this.config.maxQueueDepth;
-    return Math.max(2 * this.members.size, this.config.minQueueDepth);
+    return Math.max(2 * this.memberTable.size, this.config.minQueueDepth);
   }
 
   private checkQueues(): void {

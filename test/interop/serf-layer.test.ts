@@ -68,7 +68,7 @@ async function cluster(opts: { ourTags?: Record<string, string>; keyring?: Keyri
   const ours = await startOurs('ours1', { tags: opts.ourTags ?? { role: 'kv' }, ...(opts.keyring ? { keyring: opts.keyring } : {}) });
   assert.equal(await ours.serf.join([agent.bind]), 1);
   await waitFor(async () => (await serfMembers(agent.rpcAddr)).some((m) => m.name === 'ours1' && m.status === 'alive'), 10_000, 'agent lists ours1');
-  await waitFor(() => ours.serf.membersList().some((m) => m.name === 'agent1' && m.status === MemberStatus.Alive), 10_000, 'we list agent1');
+  await waitFor(() => ours.serf.members().some((m) => m.name === 'agent1' && m.status === MemberStatus.Alive), 10_000, 'we list agent1');
   return { agent, ours, handlerLog: h.log };
 }
 
@@ -99,7 +99,7 @@ describe('interop: our Serf layer with a real serf agent', function () {
     const { agent, ours } = await cluster({ ourTags: { role: 'kv', dc: 'test' } });
     const m = (await serfMembers(agent.rpcAddr)).find((x) => x.name === 'ours1')!;
     assert.deepEqual(m.tags, { role: 'kv', dc: 'test' });
-    assert.deepEqual(ours.serf.membersList().find((x) => x.name === 'agent1')!.tags, new Map([['role', 'real']]));
+    assert.deepEqual(ours.serf.members().find((x) => x.name === 'agent1')!.tags, new Map([['role', 'real']]));
     await ours.serf.setTags(new Map([['role', 'kv'], ['version', '2']]));
     await waitFor(async () => (await serfMembers(agent.rpcAddr)).find((x) => x.name === 'ours1')?.tags.version === '2', 10_000, 'agent sees new tags');
   });

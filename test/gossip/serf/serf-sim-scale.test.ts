@@ -4,7 +4,7 @@ import { strict as assert } from 'node:assert';
 import { MemberStatus } from '../../../gossip/serf/messages.js';
 import { liveSerfs, nodeName, runUntil, type SerfNode, startSerfCluster } from './sim-helpers.js';
 
-const aliveNames = (s: SerfNode) => s.serf.membersList().filter((m) => m.status === MemberStatus.Alive).map((m) => m.name);
+const aliveNames = (s: SerfNode) => s.serf.members().filter((m) => m.status === MemberStatus.Alive).map((m) => m.name);
 
 describe('serf in the simulator, at scale', function () {
   this.timeout(300_000);
@@ -84,7 +84,7 @@ describe('serf in the simulator, at scale', function () {
     assert.ok(await runUntil(sim, () => liveSerfs(sim).every((s) => aliveNames(s).length === N), 120_000));
     const leaver = sim.node(nodeName(2))!;
     const viewer = sim.node(nodeName(0))!;
-    const status = () => viewer.serf.membersList().find((m) => m.name === nodeName(2))?.status;
+    const status = () => viewer.serf.members().find((m) => m.name === nodeName(2))?.status;
     void leaver.serf.leave().catch(() => undefined);
     assert.ok(await runUntil(sim, () => status() === MemberStatus.Left, 60_000, 100), 'seen as left');
     const leftAt = sim.now(); // within 100 ms after the viewer marked it left

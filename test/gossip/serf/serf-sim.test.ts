@@ -3,8 +3,8 @@ import { strict as assert } from 'node:assert';
 import { MemberStatus } from '../../../gossip/serf/messages.js';
 import { liveSerfs, nodeName, runUntil, startSerfCluster } from './sim-helpers.js';
 
-const aliveCount = (s: { serf: { membersList(): { status: MemberStatus }[] } }) =>
-  s.serf.membersList().filter((m) => m.status === MemberStatus.Alive).length;
+const aliveCount = (s: { serf: { members(): { status: MemberStatus }[] } }) =>
+  s.serf.members().filter((m) => m.status === MemberStatus.Alive).length;
 
 describe('serf in the simulator', function () {
   this.timeout(60_000);
@@ -58,7 +58,7 @@ describe('serf in the simulator', function () {
     assert.equal(leaver.serf.state(), 'left');
     sim.crash(nodeName(4));
     const others = [0, 1, 3].map((i) => sim.node(nodeName(i))!);
-    const statusOf = (viewer: typeof others[0], n: number) => viewer.serf.membersList().find((m) => m.name === nodeName(n))?.status;
+    const statusOf = (viewer: typeof others[0], n: number) => viewer.serf.members().find((m) => m.name === nodeName(n))?.status;
     assert.ok(await runUntil(sim, () => others.every((o) => statusOf(o, 4) === MemberStatus.Failed), 60_000), 'crash seen as failed');
     for (const o of others) assert.equal(statusOf(o, 2), MemberStatus.Left);
     for (const o of others) assert.ok(o.memberEvents().includes(`member-leave:${nodeName(2)}`));
@@ -73,7 +73,7 @@ describe('serf in the simulator', function () {
     const s1 = sim.node(nodeName(1))!.serf;
     await Promise.all([s1.setTags(new Map([['version', '2']])), sim.runFor(5_000)]);
     for (const s of liveSerfs(sim)) {
-      assert.equal(s.serf.membersList().find((m) => m.name === nodeName(1))!.tags.get('version'), '2', s.serf.name);
+      assert.equal(s.serf.members().find((m) => m.name === nodeName(1))!.tags.get('version'), '2', s.serf.name);
     }
     assert.ok(sim.node(nodeName(0))!.memberEvents().includes(`member-update:${nodeName(1)}`));
   });
