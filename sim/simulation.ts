@@ -284,6 +284,27 @@ export class Simulation<N extends SimNode = SimNode> {
     this.net.trace.recordText(this.now(), `link ${from.join(',')}->${to.join(',')} ${JSON.stringify(c)}`);
   }
 
+  /**
+   * Runs `fn` every `intervalMs` of virtual time, outside any node (invariant checks, probes of
+   * global state). An exception fails the run. Returns a handle that stops it.
+   */
+  every(intervalMs: number, fn: () => void): { cancel(): void } {
+    if (!(intervalMs > 0)) throw new RangeError('every: interval must be > 0');
+    let timer = this.scheduler.setTimer(intervalMs, tick.bind(this));
+    let cancelled = false;
+    function tick(this: Simulation<N>): void {
+      if (cancelled) return;
+      fn();
+      timer = this.scheduler.setTimer(intervalMs, tick.bind(this));
+    }
+    return {
+      cancel: () => {
+        cancelled = true;
+        timer.cancel();
+      },
+    };
+  }
+
   /** Folds an application-level event into the trace (e.g. "client wrote k=v"). */
   note(text: string): void {
     this.net.trace.recordText(this.now(), text);
