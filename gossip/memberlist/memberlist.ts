@@ -22,6 +22,7 @@ import {
 } from './node.js';
 import { PacketLayer } from './net.js';
 import { Prober } from './probe.js';
+import type { PushNodeState } from './messages.js';
 import { Membership, type StateMessage } from './state.js';
 import { pushPullScale, TcpExchange } from './tcp-exchange.js';
 
@@ -57,6 +58,7 @@ export class Memberlist {
   readonly rand: { probe: Random; gossip: Random; pushPull: Random; state: Random; crypto: Random };
 
   private left = false;
+  private muted = false;
   private shut = false;
   private leaveWaiters: (() => void)[] = [];
   private timers: Timer[] = [];
@@ -153,6 +155,10 @@ export class Memberlist {
   }
 
   queueBroadcast(node: NodeName, msg: StateMessage, notify?: () => void): void {
+    if (this.muted) {
+      notify?.();
+      return;
+    }
     const bytes = encodeMessage(msg);
     this.queue.queueBroadcast({ name: node, message: () => bytes, finished: notify });
   }
@@ -350,6 +356,19 @@ export class Memberlist {
   /** Reliable user message over TCP (memberlist SendReliable). */
   sendReliable(to: MemberNode, msg: Uint8Array): Promise<void> {
     return this.streams.sendUserMsg({ host: nodeHost(to), port: to.port }, msg);
+  }
+
+  /**
+   * Learns a node list as if from a push-pull, without gossiping any of it: for simulations and
+   * benchmarks that start from an already converged cluster.
+   */
+  preload(nodes: PushNodeState[]): void {
+    this.muted = true;
+    try {
+      this.state.mergeState(nodes);
+    } finally {
+      this.muted = false;
+    }
   }
 
   /** Looks a node up by name (any state). */
