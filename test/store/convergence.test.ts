@@ -27,13 +27,13 @@ interface Msg {
 }
 
 /** Runs the writers' script; returns every broadcast update with its origin. */
-function runWriters(cmds: Cmd[]): { writers: Store[]; log: Msg[] } {
+function runWriters(cmds: Cmd[], nchain = -1): { writers: Store[]; log: Msg[] } {
   const writers = WRITERS.map((n) => {
     const s = new Store(n);
     s.markReady();
     return s;
   });
-  const outs = writers.map((s) => broadcaster(s, -1));
+  const outs = writers.map((s) => broadcaster(s, nchain));
   const log: Msg[] = [];
   const collect = () => outs.forEach((o, i) => o.splice(0).forEach((m) => log.push({ from: i, wire: m as Record<string, unknown> })));
   for (const c of cmds) {
@@ -97,6 +97,25 @@ describe('store/convergence', () => {
           const e = a.get(PATHS.find((x) => String(x) === p)!);
           assert.ok(e, p);
           assert.deepEqual(e.hasValue() ? e.value : undefined, v, p);
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it('with chains cut to one link (more writers than change.length) values still converge', () => {
+    const values = (s: Store) => PATHS.map((p) => {
+      const e = s.get(p);
+      return e?.chain ? [e.hasValue() ? e.value : '-', e.tock] : null;
+    });
+    fc.assert(
+      fc.property(fc.array(cmd, { maxLength: Number(process.env.DKM_LEN ?? 30) }), fc.array(fc.nat(50), { minLength: 1 }), fc.array(fc.nat(50), { minLength: 1 }), (cmds, k1, k2) => {
+        const { writers, log } = runWriters(cmds, 1);
+        const want = values(observe(log, k1, true));
+        assert.deepEqual(values(observe(log, k2, false)), want);
+        for (const [i, w] of writers.entries()) {
+          for (const m of order(log, k2)) if (m.from !== i) w.applyUpdate(m.wire);
+          assert.deepEqual(values(w), want, `writer ${i}`);
         }
       }),
       RUNS,
