@@ -92,7 +92,7 @@ describe('store/files', () => {
         t.markReady();
         assert.equal(contents(t), contents(s));
       }),
-      { numRuns: Math.ceil(RUNS / 5) },
+      { numRuns: RUNS },
     );
   });
 
