@@ -26,8 +26,10 @@ import {
   type PingMessage,
   type VersMessage,
 } from './messages.js';
+import { EventHub, type ActorListener } from './event-hub.js';
 import { hasPriority } from './priority.js';
-import { nextPingFactor, positionDelaySeconds, startupDelay, tagStageSeconds } from './timing.js';
+import { RecoveryDelays } from './recovery.js';
+import { nextPingFactor, startupDelay, tagStageSeconds } from './timing.js';
 import type { ActorTransport } from './transport.js';
 
 export interface ActorOptions {
@@ -43,17 +45,20 @@ export interface ActorOptions {
   readonly enabled?: boolean;
   /** Emit a `raw` event for every incoming payload (DistKV's main actor uses this). */
   readonly sendRaw?: boolean;
+  /**
+   * Resolve crossed pings by priority (default true; false = exactly asyncactor). Two nodes that
+   * ping within the delivery latency, each naming the other as predecessor, both take the other's
+   * ping as the standard follow-up in asyncactor; their timing then repeats the crossing forever
+   * and nobody is ever tagged. With this on, a node whose own ping is under a gap old keeps it
+   * when it has priority over the crossing one (it ignores that ping, as a lost collision).
+   */
+  readonly fixCrossedPings?: boolean;
   readonly logger?: Logger;
 }
 
-export type ActorListener = (e: ActorEvent) => void;
+export type { ActorListener };
 
 type Phase = 'new' | 'starting' | 'running' | 'stopped';
-
-/** A pending recovery `hist` send for one node (`_recover_pings[node]` holding an Event). */
-interface RecoverWait {
-  readonly timer: Timer;
-}
 
 const SEC: Millis = 1000;
 
@@ -63,6 +68,7 @@ export class Actor {
   private readonly clock: Clock;
   private readonly rng: Random;
   private readonly sendRaw: boolean;
+  private readonly fixCrossedPings: boolean;
   private readonly log: SubLogger | undefined;
 
   private phase: Phase = 'new';
@@ -86,10 +92,8 @@ export class Actor {
   private loopTimer: Timer | undefined;
 
   private pingWindow: { msg: ActorMessage; timer: Timer } | undefined;
-  private readonly recoverPings = new Map<NodeName, RecoverWait | number>();
-  private versionJob: Timer | undefined;
-
-  private readonly listeners = new Set<ActorListener>();
+  private readonly delays: RecoveryDelays;
+  private readonly hub: EventHub;
 
   constructor(opts: ActorOptions) {
     this.name = opts.name;
@@ -97,65 +101,27 @@ export class Actor {
     this.clock = opts.clock;
     this.rng = opts.random;
     this.sendRaw = opts.sendRaw ?? false;
+    this.fixCrossedPings = opts.fixCrossedPings ?? true;
     this.log = opts.logger ? new SubLogger(opts.logger, 'actor') : undefined;
     this.versionMsg = versMessage(this.name, makeConfig(opts.config));
     this.offNodes = this.versionMsg.nodes;
     this.tagged = opts.enabled === false ? -1 : 0;
     this.hist = new History(this.nodes);
+    this.delays = new RecoveryDelays(this.clock);
+    this.hub = new EventHub(this.log);
   }
 
   // ---- public API -----------------------------------------------------------------------
 
   /** Subscribes to events (called synchronously, in order). Returns an unsubscribe function. */
   on(listener: ActorListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.hub.on(listener);
   }
 
-  /** Events from now on as an async stream; it ends after an `error` event or stop(). */
+  /** Events from now on as an async stream (unbounded buffer); it ends when the actor stops. */
   events(): AsyncIterableIterator<ActorEvent> {
-    const queue: ActorEvent[] = [];
-    let wake: (() => void) | undefined;
-    let done = this.phase === 'stopped';
-    const off = this.on((e) => {
-      queue.push(e);
-      wake?.();
-    });
-    const finish = this.on((e) => {
-      if (e.type === 'error') done = true;
-    });
-    this.stopHooks.push(() => {
-      done = true;
-      wake?.();
-    });
-    const it: AsyncIterableIterator<ActorEvent> = {
-      next: async (): Promise<IteratorResult<ActorEvent>> => {
-        for (;;) {
-          const e = queue.shift();
-          if (e !== undefined) return { value: e, done: false };
-          if (done) {
-            off();
-            finish();
-            return { value: undefined, done: true };
-          }
-          await new Promise<void>((r) => (wake = r));
-          wake = undefined;
-        }
-      },
-      return: async (): Promise<IteratorResult<ActorEvent>> => {
-        off();
-        finish();
-        done = true;
-        return { value: undefined, done: true };
-      },
-      [Symbol.asyncIterator]() {
-        return it;
-      },
-    };
-    return it;
+    return this.hub.stream();
   }
-
-  private readonly stopHooks: (() => void)[] = [];
 
   /** Starts listening, sends `init` + `vers`, and pings after cycle + gap*(1.5..2) (actor.py:306-312). */
   start(): void {
@@ -175,10 +141,8 @@ export class Actor {
     this.loopTimer?.cancel();
     this.pingWindow?.timer.cancel();
     this.pingWindow = undefined;
-    this.versionJob?.cancel();
-    for (const w of this.recoverPings.values()) if (typeof w !== 'number') w.timer.cancel();
-    this.recoverPings.clear();
-    for (const h of this.stopHooks.splice(0)) h();
+    this.delays.cancelAll();
+    this.hub.close();
   }
 
   get stopped(): boolean {
@@ -267,7 +231,7 @@ export class Actor {
   }
 
   /**
-   * Passive mode (actor.py:407-425): listen, never ping. `length` (default 0 = unbounded) is the
+   * Passive mode (actor.py:406-423): listen, never ping. `length` (default 0 = unbounded) is the
    * history bound while passive; null keeps the current one.
    */
   disable(length: number | null = 0): void {
@@ -388,7 +352,7 @@ export class Actor {
     this.loopTop(false);
   }
 
-  // ---- message handling (actor.py:426-562) ------------------------------------------------
+  // ---- message handling (actor.py:425-562) ------------------------------------------------
 
   /** True if `msg` is a valid, not superseded ping. */
   private processMsg(msg: ActorMessage): boolean {
@@ -401,15 +365,7 @@ export class Actor {
     const prevNode = this.hist.first;
 
     if (msg.t === 'ping') {
-      const w = this.recoverPings.get(msg.node);
-      if (w !== undefined && typeof w !== 'number') {
-        // The node we were about to send a recovery `hist` for spoke up: ours is not needed.
-        w.timer.cancel();
-        this.recoverPings.delete(msg.node);
-      } else {
-        // Not expected, but it may have arrived before its cause: remember it.
-        this.recoverPings.set(msg.node, this.validPings);
-      }
+      this.delays.pingSeen(msg.node, this.validPings);
     } else if (msg.t === 'init') {
       return false;
     } else if (msg.t === 'vers') {
@@ -432,6 +388,16 @@ export class Actor {
     if (msg.history.length > 0 && sameNames(msg.history.slice(1, 2), this.hist.slice(0, 1))) {
       // A recovery `hist` that follows our chain: we already started recovery when we sent ours.
       if (msg.t === 'hist') return false;
+      // Our ping is under a gap old (a real follower waits at least a cycle after it) and
+      // names the sender as our predecessor: the two pings crossed. The better one stands.
+      if (
+        this.fixCrossedPings &&
+        this.tagged === 2 &&
+        prevNode === this.name &&
+        hasPriority(this.name, this.getValue(this.name), node, thisVal)
+      ) {
+        return false;
+      }
       // The standard case: it follows the ping we accepted last.
       this.hist.add(node);
       this.computeNextPingTime();
@@ -475,7 +441,7 @@ export class Actor {
     return preferNew;
   }
 
-  /** actor.py:456-484: highest version wins; a lower one gets ours re-sent. */
+  /** actor.py:455-484: highest version wins; a lower one gets ours re-sent. */
   private processVers(msg: VersMessage): void {
     const cur = this.versionMsg.version;
     if (msg.version > cur) {
@@ -494,12 +460,10 @@ export class Actor {
         this.send(this.versionMsg);
       } else {
         const pos = this.hist.indexOf(this.name);
-        if (pos >= 0) this.sendDelayVersion(pos);
+        if (pos >= 0) this.delays.scheduleVersion(pos, this.config.gap, () => this.send(this.versionMsg));
       }
-    } else if (this.versionJob !== undefined) {
-      // Someone else already answered with our version.
-      this.versionJob.cancel();
-      this.versionJob = undefined;
+    } else {
+      this.delays.versionAnswered();
     }
   }
 
@@ -536,39 +500,12 @@ export class Actor {
     this.send(msg);
   }
 
-  /**
-   * actor.py:649-685: each side sends one `hist`; the node at position pos waits
-   * gap*(1-2^-pos) for a ping from our side's most recent pinger (which makes it unnecessary).
-   */
+  /** actor.py:649-685: each side of a merge sends one `hist`, nearest the front first. */
   private sendDelayPing(pos: number, history: readonly NodeName[]): void {
-    const node = history[0]!;
-    const cur = this.recoverPings.get(node);
-    if (cur !== undefined) {
-      if (typeof cur !== 'number') return; // a recovery for this node is already pending
-      if (this.nodes > 1 && cur < this.validPings - this.nodes / 2) {
-        this.recoverPings.delete(node);
-        return;
-      }
-    }
-    const wait: RecoverWait = {
-      timer: this.clock.setTimer(positionDelaySeconds(this.config.gap, pos) * SEC, () => {
-        if (this.recoverPings.get(node) !== wait) return; // superseded
-        this.recoverPings.delete(node);
-        if (pos > 0) this.log?.info('PingDelay: no signal', { pos });
-        this.sendHist(history);
-      }),
-    };
-    this.recoverPings.set(node, wait);
-  }
-
-  /** actor.py:687-708: re-send our (newer) config after a position-dependent delay. */
-  private sendDelayVersion(pos: number): void {
-    this.versionJob?.cancel();
-    const job = this.clock.setTimer(positionDelaySeconds(this.config.gap, pos) * SEC, () => {
-      if (this.versionJob === job) this.versionJob = undefined;
-      this.send(this.versionMsg);
+    this.delays.scheduleHist(history[0]!, pos, this.config.gap, this.nodes, this.validPings, () => {
+      if (pos > 0) this.log?.info('PingDelay: no signal', { pos });
+      this.sendHist(history);
     });
-    this.versionJob = job;
   }
 
   // ---- timing and events --------------------------------------------------------------------
@@ -613,14 +550,7 @@ export class Actor {
   }
 
   private emit(e: ActorEvent): void {
-    if (this.phase === 'stopped') return;
-    for (const l of [...this.listeners]) {
-      try {
-        l(e);
-      } catch (err) {
-        this.log?.error('actor event listener threw', { event: e.type, error: String(err) });
-      }
-    }
+    this.hub.emit(e);
   }
 
   private fail(error: ActorError): void {

@@ -16,7 +16,7 @@ export class History {
   /**
    * Moves `name` to the front (or adds it). One name is also dropped from the tail when the list
    * is bounded and either `name` was moved from anywhere but the tail or the list was full: so
-   * a healed split's stale names age out instead of lingering (nodelist.py:46-79).
+   * a healed split's stale names age out instead of lingering (nodelist.py:52-82).
    */
   add(name: NodeName): void {
     const i = this.list.indexOf(name);

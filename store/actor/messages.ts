@@ -90,7 +90,7 @@ export function messageNode(m: ActorMessage): NodeName | undefined {
   return m.t === 'hist' ? m.history[0] : m.node;
 }
 
-/** asyncactor's SetupMessage.verify() (messages.py:88). */
+/** asyncactor's SetupMessage.verify() (messages.py:89-95). */
 export function verifyConfig(c: ActorConfig): void {
   if (!(c.cycle >= 1)) throw new RangeError('cycle must be >= 1');
   if (!(c.gap >= 0)) throw new RangeError('gap must be >= 0');
@@ -192,6 +192,6 @@ export function parseActorMessage(raw: unknown): ActorMessage {
       return c;
     }
     default:
-      throw new DecodeError(`unknown actor message type ${JSON.stringify(String(t))}`, undefined, 'actor message');
+      throw new DecodeError(`unknown actor message type ${typeof t === 'string' ? JSON.stringify(t) : typeof t}`, undefined, 'actor message');
   }
 }

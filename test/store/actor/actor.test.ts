@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import fc from 'fast-check';
 import { Actor } from '../../../store/actor/actor.js';
 import type { ActorEvent, RecoverEvent } from '../../../store/actor/events.js';
 import type { NodeName, PingMessage } from '../../../store/actor/messages.js';
@@ -329,6 +330,63 @@ describe('store/actor/actor', () => {
     assert.ok(!b.stopped);
     assert.equal(c.events.filter((l) => l.e.type === 'raw').length, c.bus.sent.length);
     assert.ok(pingsIn(c.bus.sent).length >= 5);
+  });
+
+  for (const fix of [true, false]) {
+    it(`crossed pings (each names the other as predecessor): ${fix ? 'resolved by priority' : 'asyncactor livelocks with nobody tagged'}`, () => {
+      // Found by the fuzz test below: two odd pings at startup leave a and b pinging 38 ms
+      // apart every round, each accepting the other's ping as its follower.
+      const c = cluster(0);
+      for (const n of ['a', 'b']) {
+        const a = c.add(n, { fixCrossedPings: fix });
+        a.setValue([1, n.charCodeAt(0)]);
+        a.start();
+      }
+      const inject = c.bus.endpoint('phantom') as { send(m: unknown): void };
+      c.clock.setTimer(0, () => inject.send({ t: 'ping', node: 'a', value: {}, history: [] }));
+      c.clock.setTimer(0, () => inject.send({ t: 'ping', node: 'x', value: null, history: [] }));
+      c.clock.runUntil(600 * S);
+      const late = pingsIn(c.bus.sent, 300 * S);
+      const crossed = late.filter((p, i) => i > 0 && p.time - late[i - 1]!.time < 1000).length;
+      const tags = c.events.filter((l) => l.e.type === 'tag' && l.time >= 300 * S).length;
+      if (fix) {
+        assert.equal(crossed, 0);
+        assert.ok(tags >= late.length - 1, `${tags} tags for ${late.length} pings`);
+        assert.equal(maxTagged(c.events, 300 * S), 1);
+      } else {
+        assert.ok(crossed >= late.length / 2 - 1, `crossed ${crossed} of ${late.length}`);
+        assert.equal(tags, 0);
+      }
+    });
+  }
+
+  it('fuzz: random (valid and invalid) traffic never breaks the actors; the rotation resumes', () => {
+    const name = fc.constantFrom('x', 'y', 'z', 'a', 'b');
+    const value = fc.oneof(fc.constant(null), fc.tuple(fc.nat(50), fc.nat(50)), fc.jsonValue({ maxDepth: 2 }));
+    const history = fc.array(name, { maxLength: 5 });
+    const msg = fc.oneof(
+      fc.record({ t: fc.constant('ping'), node: name, value, history }),
+      fc.record({ t: fc.constant('hist'), value, history }),
+      fc.record({ t: fc.constant('init'), node: fc.constantFrom('x', 'y', 'z') }),
+      fc.record({ t: fc.constant('vers'), node: name, cycle: fc.constantFrom(10, 12), gap: fc.constantFrom(2, 3), nodes: fc.integer({ min: -1, max: 6 }), splits: fc.integer({ min: 1, max: 5 }), n_hosts: fc.integer({ min: 1, max: 10 }), version: fc.nat(3), force_in: fc.nat(1) }),
+      fc.jsonValue({ maxDepth: 2 }),
+    );
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(300_000), msg), { maxLength: 40 }), fc.nat(1000), (script, seed) => {
+        const c = cluster(seed);
+        startAll(c, ['a', 'b']);
+        const inject = c.bus.endpoint('phantom') as { send(m: unknown): void };
+        for (const [at, m] of script) c.clock.setTimer(at, () => inject.send(m));
+        c.clock.runUntil(300 * S);
+        for (const a of c.actors.values()) assert.ok(!a.stopped);
+        // Once the noise stops, a and b settle into one rotation again.
+        c.clock.runUntil(1500 * S);
+        const late = pingsIn(c.bus.sent, 1300 * S).filter((p) => p.from === 'a' || p.from === 'b');
+        assert.ok(late.length >= 10, `only ${late.length} pings`);
+        assert.equal(maxTagged(c.events, 1300 * S), 1);
+      }),
+      { numRuns: 60 },
+    );
   });
 
   it('events() yields the same events as an async stream, ending at stop()', async () => {

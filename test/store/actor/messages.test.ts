@@ -97,7 +97,7 @@ describe('store/actor/messages', () => {
           assert.ok(e instanceof DecodeError, String(e));
         }
       }),
-      { numRuns: 2000 },
+      { numRuns: 5000 },
     );
   });
 });
