@@ -11,13 +11,13 @@ import {
   asString,
   asStruct,
   asUint,
-  ByteWriter,
   decodeOne,
   encode,
   encodeInto,
   goStruct,
   goStructSorted,
   type GoValue,
+  withWriter,
 } from '../msgpack-go.js';
 import {
   MessageType,
@@ -123,11 +123,11 @@ export function messageBody(msg: EncodableMessage): GoValue {
 
 /** [type byte][body]: what memberlist's encode(msgType, msg) produces. */
 export function encodeMessage(msg: EncodableMessage): Uint8Array {
-  const w = new ByteWriter();
-  w.u8(MessageType[msg.type]);
-  if (msg.type === 'user') w.bytes(msg.payload);
-  else encodeInto(w, messageBody(msg));
-  return w.finish();
+  return withWriter((w) => {
+    w.u8(MessageType[msg.type]);
+    if (msg.type === 'user') w.bytes(msg.payload);
+    else encodeInto(w, messageBody(msg));
+  });
 }
 
 export function encodePushPullHeader(h: PushPullHeader): Uint8Array {

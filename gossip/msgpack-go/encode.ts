@@ -62,6 +62,12 @@ export class ByteWriter {
   finish(): Uint8Array {
     return this.buf.slice(0, this.len);
   }
+  reset(): void {
+    this.len = 0;
+  }
+  get capacity(): number {
+    return this.buf.length;
+  }
 }
 
 const MAX_U64 = (1n << 64n) - 1n;
@@ -215,10 +221,24 @@ export function encodeInto(w: ByteWriter, v: GoValue, opts: EncodeOptions = {}, 
   }
 }
 
+let spare: ByteWriter | null = null;
+
+/**
+ * Runs `f` with a reset scratch writer and returns a copy of what it wrote. The writer is reused
+ * across calls (fewer allocations on hot paths); taking it out while in use keeps nested calls safe.
+ */
+export function withWriter(f: (w: ByteWriter) => void): Uint8Array {
+  const w = spare ?? new ByteWriter();
+  spare = null;
+  w.reset();
+  f(w);
+  const out = w.finish();
+  if (w.capacity <= 64 * 1024) spare = w;
+  return out;
+}
+
 export function encode(v: GoValue, opts: EncodeOptions = {}): Uint8Array {
-  const w = new ByteWriter();
-  encodeInto(w, v, opts);
-  return w.finish();
+  return withWriter((w) => encodeInto(w, v, opts));
 }
 
 /** Go byte-order comparison of two field names (what sort.Strings does). */
