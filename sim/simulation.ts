@@ -72,6 +72,8 @@ export class Simulation<N extends SimNode = SimNode> {
   private readonly slots = new Map<string, Slot<N>>();
   private readonly order: string[] = [];
   private pauseTimers = new Map<string, { cancel(): void }>();
+  /** Promises start()/stop() wait for outside a run (see drive). */
+  private undriven = 0;
 
   constructor(opts: SimulationOptions) {
     this.scheduler = new Scheduler({ quietTicks: opts.quietTicks });
@@ -162,16 +164,22 @@ export class Simulation<N extends SimNode = SimNode> {
       addrOf: (n) => this.addrOf(n),
     };
     this.net.trace.recordText(this.now(), `start ${name} ${life}`);
-    let node: N;
+    let made: N | Promise<N>;
     try {
-      node = await this.drive(Promise.resolve().then(() => s.factory(rt)), `${name}'s factory`);
+      made = s.factory(rt);
+      // A synchronous factory's node is in place before anything else runs.
+      if (!isThenable(made)) {
+        s.node = made;
+        return made;
+      }
+      const node = await this.drive(Promise.resolve(made), `${name}'s factory`);
+      // A crash while the factory was still working wins.
+      if (host.epoch === epoch) s.node = node;
+      return node;
     } catch (e) {
       if (host.epoch === epoch) this.goDown(s);
       throw e;
     }
-    // The factory may be async; a crash during it wins.
-    if (host.epoch === epoch) s.node = node;
-    return node;
   }
 
   /**
@@ -180,14 +188,18 @@ export class Simulation<N extends SimNode = SimNode> {
    * called from outside, this runs the scheduler until `p` settles.
    */
   private async drive<T>(p: Promise<T>, what: string): Promise<T> {
-    if (this.scheduler.isRunning) return p;
     let settled = false;
     const watched = p.finally(() => {
       settled = true;
+      this.undriven--;
     });
+    this.undriven++;
     // Swallowed here only; the caller gets the rejection from `watched` below.
     watched.catch(() => {});
-    await this.scheduler.run(Infinity, { stopWhen: () => settled });
+    // Someone already drives the clock: a run (we are inside an event) or another drive (then
+    // it keeps going until every driven promise, ours included, has settled).
+    if (this.scheduler.isRunning) return watched;
+    await this.scheduler.run(Infinity, { stopWhen: () => this.undriven === 0 });
     if (!settled) throw new Error(`${what} never finished: nothing was left to run`);
     return watched;
   }
@@ -221,8 +233,8 @@ export class Simulation<N extends SimNode = SimNode> {
     const s = this.slot(name);
     if (!s.host.up || !s.node) return;
     this.net.trace.recordText(this.now(), `stop ${name}`);
-    const node = s.node;
-    await this.drive(Promise.resolve().then(() => node.stop()), `${name}'s stop()`);
+    const stopping = s.node.stop();
+    if (isThenable(stopping)) await this.drive(Promise.resolve(stopping), `${name}'s stop()`);
     if (s.host.up) this.goDown(s);
   }
 
@@ -341,6 +353,10 @@ export class Simulation<N extends SimNode = SimNode> {
       droppedTotal: totalDropped(s),
     };
   }
+}
+
+function isThenable<T>(v: T | PromiseLike<T>): v is PromiseLike<T> {
+  return typeof (v as { then?: unknown } | null)?.then === 'function';
 }
 
 export { TraceKind };

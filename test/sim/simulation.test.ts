@@ -88,6 +88,16 @@ describe('sim/simulation', () => {
     await sim.stop('a');
     assert.equal(sim.now(), 500);
     assert.equal(sim.isUp('a'), false);
+    // Concurrent starts outside a run share one driver.
+    const par = new Simulation({ seed: 'par' });
+    const slow = (ms: number) => async (rt: { clock: import('../../gossip/runtime.js').Clock }) => {
+      await sleep(rt.clock, ms);
+      return { stop() {} };
+    };
+    par.define('x', slow(100));
+    par.define('y', slow(50));
+    await Promise.all([par.start('x'), par.start('y')]);
+    assert.equal(par.now(), 100);
     const stuck = new Simulation({ seed: 'stuck' });
     await assert.rejects(stuck.addNode('a', () => new Promise<never>(() => {})), /factory never finished/);
   });
