@@ -1,6 +1,7 @@
 // Serf's tunables with Serf 0.9.4's defaults (serf.DefaultConfig), all durations in ms.
 import type { Millis } from '../runtime.js';
-import { lanConfig, type MemberlistConfig } from '../memberlist/config.js';
+import { lanConfig, META_MAX_SIZE, type MemberlistConfig } from '../memberlist/config.js';
+import { encodeTags } from './tags.js';
 import type { NodeName } from './messages.js';
 
 /** Serf protocol versions we understand (ProtocolVersionMin/Max). */
@@ -76,5 +77,28 @@ export function defaultSerfConfig(nodeName: NodeName, memberlist: MemberlistConf
     disableCoordinates: false,
     userEventSizeLimit: 512,
     memberlist: { ...memberlist, name: nodeName },
+  };
+}
+
+/** Serf's checks in Create; throws Error with Go's texts. */
+export function validateSerfConfig(config: SerfConfig): void {
+  if (config.protocolVersion < SERF_PROTOCOL_MIN || config.protocolVersion > SERF_PROTOCOL_MAX) {
+    throw new Error(`Protocol version '${config.protocolVersion}' outside [${SERF_PROTOCOL_MIN}, ${SERF_PROTOCOL_MAX}]`);
+  }
+  if (config.userEventSizeLimit > USER_EVENT_SIZE_HARD_LIMIT) throw new Error(`user event size limit exceeds limit of ${USER_EVENT_SIZE_HARD_LIMIT} bytes`);
+  if (encodeTags(config.tags, config.protocolVersion).length > META_MAX_SIZE) {
+    throw new Error(`Encoded length of tags exceeds limit of ${META_MAX_SIZE} bytes`);
+  }
+}
+
+/** The memberlist config Serf runs with: its name, memberlist protocol 2, Serf's versions as the delegate's. */
+export function memberlistConfigFor(config: SerfConfig): MemberlistConfig {
+  return {
+    ...config.memberlist,
+    name: config.nodeName,
+    protocolVersion: MEMBERLIST_PROTOCOL_FOR_SERF,
+    delegateProtocolVersion: config.protocolVersion,
+    delegateProtocolMin: SERF_PROTOCOL_MIN,
+    delegateProtocolMax: SERF_PROTOCOL_MAX,
   };
 }

@@ -76,17 +76,11 @@ export class SerfDelegate implements Delegate, EventDelegate, PingDelegate, Conf
       default:
         s.log.warn('received serf message of unexpected type', { type: m.type });
     }
-    if (rebroadcast) s.rebroadcast(m.type, buf);
+    if (rebroadcast) s.queues.rebroadcast(m.type, buf);
   }
 
   getBroadcasts(overhead: number, limit: number): Uint8Array[] {
-    const s = this.serf;
-    const msgs = s.broadcasts.getBroadcasts(overhead, limit);
-    let used = msgs.reduce((n, m) => n + m.length + overhead, 0);
-    const queries = s.queryBroadcasts.getBroadcasts(overhead, limit - used);
-    used += queries.reduce((n, m) => n + m.length + overhead, 0);
-    const events = s.eventBroadcasts.getBroadcasts(overhead, limit - used);
-    return [...msgs, ...queries, ...events];
+    return this.serf.queues.get(overhead, limit);
   }
 
   localState(_join: boolean): Uint8Array {

@@ -3,26 +3,26 @@
 // Memberlist calls into SerfDelegate (serf-delegate.ts); this file holds the state and the API.
 import type { Addr, Millis, NodeRuntime, Timer } from '../runtime.js';
 import { SubLogger } from '../runtime.js';
-import { TransmitLimitedQueue } from '../memberlist/broadcast.js';
 import { META_MAX_SIZE } from '../memberlist/config.js';
 import type { Keyring } from '../memberlist/keyring.js';
 import { Memberlist } from '../memberlist/memberlist.js';
-import { ipToString } from '../memberlist/node.js';
-import { Channel } from './channel.js';
-import { Coalescer, MemberEventPolicy, UserEventPolicy } from './coalesce.js';
+import type { Channel } from './channel.js';
+import { SerfBroadcasts } from './broadcasts.js';
 import { encodeMessage } from './codec.js';
-import { MEMBERLIST_PROTOCOL_FOR_SERF, SERF_PROTOCOL_MAX, SERF_PROTOCOL_MIN, type SerfConfig, USER_EVENT_SIZE_HARD_LIMIT } from './config.js';
+import { memberlistConfigFor, type SerfConfig, USER_EVENT_SIZE_HARD_LIMIT, validateSerfConfig } from './config.js';
+import { tallyConflictVotes } from './conflict.js';
 import type { Coordinate } from './coordinate.js';
 import { CoordinateClient } from './coordinate-client.js';
 import { QueryBuffer, UserEventBuffer } from './event-buffer.js';
+import { EventPipeline } from './event-pipeline.js';
 import type { SerfEvent } from './events.js';
 import { encodeFilters } from './filters.js';
-import { CONFLICT_QUERY, handleInternalQuery, isInternalQuery } from './internal-query.js';
+import { CONFLICT_QUERY, handleInternalQuery } from './internal-query.js';
 import { KeyManager } from './key-manager.js';
 import { LamportClock } from './lamport.js';
+import { reconnectTarget } from './maintenance.js';
 import { copyMember, type Member } from './member.js';
 import { MemberTable } from './members.js';
-import { decodeWireMember } from './codec.js';
 import {
   type LeaveMessage,
   MemberStatus,
@@ -31,13 +31,11 @@ import {
   QUERY_FLAG_ACK,
   type QueryMessage,
   type QueryResponseMessage,
-  type SerfMessage,
   type UserEventMessage,
 } from './messages.js';
 import { ackFor, admitQuery, defaultQueryTimeout, IncomingQuery, type QueryParams, QueryResponse, type QueryTransport, queryOrigin, relayResponse } from './query.js';
 import { SerfDelegate } from './serf-delegate.js';
 import { encodeTags } from './tags.js';
-import { decodeOne } from '../msgpack-go.js';
 
 export type SerfState = 'alive' | 'leaving' | 'left' | 'shutdown';
 
@@ -52,11 +50,6 @@ export interface SerfOptions {
   merge?: (members: Member[]) => string | undefined;
 }
 
-/** A Serf message waiting in a broadcast queue. */
-function serfBroadcast(msg: Uint8Array, finished?: () => void) {
-  return { message: () => msg, unique: true, finished };
-}
-
 export class Serf {
   readonly config: SerfConfig;
   readonly rt: NodeRuntime;
@@ -67,9 +60,7 @@ export class Serf {
   readonly memberTable: MemberTable;
   readonly eventBuffer: UserEventBuffer;
   readonly queryBuffer: QueryBuffer;
-  readonly broadcasts: TransmitLimitedQueue;
-  readonly eventBroadcasts: TransmitLimitedQueue;
-  readonly queryBroadcasts: TransmitLimitedQueue;
+  readonly queues: SerfBroadcasts;
   readonly coordClient: CoordinateClient | null;
   readonly coordCache = new Map<NodeName, Coordinate>();
   readonly keyManager: KeyManager;
@@ -79,23 +70,14 @@ export class Serf {
 
   private stateValue: SerfState = 'alive';
   private readonly queryResponses = new Map<number, QueryResponse>();
-  private readonly subscribers = new Set<Channel<SerfEvent>>();
-  private readonly handlers = new Set<(e: SerfEvent) => void>();
-  private readonly coalescers: Coalescer[] = [];
-  private deliver: (e: SerfEvent) => void;
+  private readonly pipeline: EventPipeline;
   private readonly timers = new Set<Timer>();
   private readonly random;
   private readonly persistKeyring?: () => string | undefined;
 
   private constructor(rt: NodeRuntime, opts: SerfOptions) {
     const config = opts.config;
-    if (config.protocolVersion < SERF_PROTOCOL_MIN || config.protocolVersion > SERF_PROTOCOL_MAX) {
-      throw new Error(`protocol version ${config.protocolVersion} outside [${SERF_PROTOCOL_MIN}, ${SERF_PROTOCOL_MAX}]`);
-    }
-    if (config.userEventSizeLimit > USER_EVENT_SIZE_HARD_LIMIT) throw new Error(`user event size limit exceeds limit of ${USER_EVENT_SIZE_HARD_LIMIT} bytes`);
-    if (encodeTags(config.tags, config.protocolVersion).length > META_MAX_SIZE) {
-      throw new Error(`encoded length of tags exceeds limit of ${META_MAX_SIZE} bytes`);
-    }
+    validateSerfConfig(config);
     this.config = config;
     this.rt = rt;
     this.log = new SubLogger(rt.logger, 'serf');
@@ -118,49 +100,22 @@ export class Serf {
     );
     this.eventBuffer = new UserEventBuffer(this.eventClock, config.eventBuffer);
     this.queryBuffer = new QueryBuffer(this.queryClock, config.queryBuffer);
-    const numNodes = () => this.memberTable.size;
-    this.broadcasts = new TransmitLimitedQueue(config.memberlist.retransmitMult, numNodes);
-    this.eventBroadcasts = new TransmitLimitedQueue(config.memberlist.retransmitMult, numNodes);
-    this.queryBroadcasts = new TransmitLimitedQueue(config.memberlist.retransmitMult, numNodes);
+    this.queues = new SerfBroadcasts(config.memberlist.retransmitMult, () => this.memberTable.size);
     this.coordClient = config.disableCoordinates ? null : new CoordinateClient(rt.random.fork('serf.coordinate'));
     if (this.coordClient) this.coordCache.set(config.nodeName, this.coordClient.getCoordinate());
 
-    // Event path, outermost first as Go chains it: internal queries are answered here and never
-    // reach the application; then user-event and member-event coalescing.
-    let out = (e: SerfEvent) => this.publish(e);
-    if (config.coalescePeriod > 0 && config.quiescentPeriod > 0) {
-      const c = new Coalescer(rt.clock, config.coalescePeriod, config.quiescentPeriod, new MemberEventPolicy(), out);
-      this.coalescers.push(c);
-      out = (e) => c.push(e);
-    }
-    if (config.userCoalescePeriod > 0 && config.userQuiescentPeriod > 0) {
-      const next = out;
-      const c = new Coalescer(rt.clock, config.userCoalescePeriod, config.userQuiescentPeriod, new UserEventPolicy(), next);
-      this.coalescers.push(c);
-      out = (e) => c.push(e);
-    }
-    const app = out;
-    this.deliver = (e) => {
-      if (e.type === 'query' && isInternalQuery(e.query.name)) this.answerInternal(e.query);
-      else app(e);
-    };
+    this.pipeline = new EventPipeline(rt.clock, config, (q) => this.answerInternal(q), (err) =>
+      this.log.error('event handler threw', { error: String(err) }),
+    );
 
     // Lamport clocks start at 1 so that the zero LTime of a default join never wins.
     this.clock.increment();
     this.eventClock.increment();
     this.queryClock.increment();
 
-    const mlConfig = {
-      ...config.memberlist,
-      name: config.nodeName,
-      protocolVersion: MEMBERLIST_PROTOCOL_FOR_SERF,
-      delegateProtocolVersion: config.protocolVersion,
-      delegateProtocolMin: SERF_PROTOCOL_MIN,
-      delegateProtocolMax: SERF_PROTOCOL_MAX,
-    };
     const d = new SerfDelegate(this, opts.merge);
     this.memberlist = Memberlist.create(rt, {
-      config: mlConfig,
+      config: memberlistConfigFor(config),
       keyring: opts.keyring,
       advertise: opts.advertise,
       delegates: {
@@ -195,15 +150,12 @@ export class Serf {
 
   /** A new stream of every event from now on (ends at shutdown or when you stop iterating). */
   subscribe(): Channel<SerfEvent> {
-    const ch = new Channel<SerfEvent>();
-    this.subscribers.add(ch);
-    return ch;
+    return this.pipeline.subscribe();
   }
 
   /** A synchronous event callback (called in the gossip loop; must not throw or block). */
   onEvent(handler: (e: SerfEvent) => void): () => void {
-    this.handlers.add(handler);
-    return () => this.handlers.delete(handler);
+    return this.pipeline.onEvent(handler);
   }
 
   /** Everyone we know, sorted by name, including failed and left members until they are reaped. */
@@ -241,7 +193,7 @@ export class Serf {
     if (raw.length > USER_EVENT_SIZE_HARD_LIMIT) throw new Error(`encoded user event exceeds sane limit of ${USER_EVENT_SIZE_HARD_LIMIT} bytes after encoding`);
     this.eventClock.increment();
     this.handleUserEvent(msg);
-    this.eventBroadcasts.queueBroadcast(serfBroadcast(raw));
+    this.queues.queue('event', raw);
   }
 
   defaultQueryTimeout(): Millis {
@@ -276,7 +228,7 @@ export class Serf {
       resp.close();
     });
     this.handleQuery(msg);
-    this.queryBroadcasts.queueBroadcast(serfBroadcast(raw));
+    this.queues.queue('query', raw);
     return resp;
   }
 
@@ -338,11 +290,9 @@ export class Serf {
     await this.memberlist.shutdown();
     for (const t of this.timers) t.cancel();
     this.timers.clear();
-    for (const c of this.coalescers) c.flush();
     for (const r of this.queryResponses.values()) r.close();
     this.queryResponses.clear();
-    for (const ch of this.subscribers) ch.close();
-    this.subscribers.clear();
+    this.pipeline.close();
   }
 
   getCoordinate(): Coordinate | undefined {
@@ -362,9 +312,9 @@ export class Serf {
       member_time: String(this.clock.time()),
       event_time: String(this.eventClock.time()),
       query_time: String(this.queryClock.time()),
-      intent_queue: String(this.broadcasts.numQueued()),
-      event_queue: String(this.eventBroadcasts.numQueued()),
-      query_queue: String(this.queryBroadcasts.numQueued()),
+      intent_queue: String(this.queues.intents.numQueued()),
+      event_queue: String(this.queues.events.numQueued()),
+      query_queue: String(this.queues.queries.numQueued()),
       encrypted: String(this.encryptionEnabled()),
     };
     if (this.coordClient) s.coordinate_resets = String(this.coordClient.resets);
@@ -417,34 +367,14 @@ export class Serf {
     const msg = { ltime, node: this.config.nodeName };
     this.clock.witness(ltime);
     this.memberTable.joinIntent(msg);
-    this.broadcasts.queueBroadcast(serfBroadcast(encodeMessage({ type: MessageType.Join, msg })));
-  }
-
-  /** Queues a re-gossip of a message we accepted from the wire. */
-  rebroadcast(type: MessageType, raw: Uint8Array): void {
-    const q = type === MessageType.UserEvent ? this.eventBroadcasts : type === MessageType.Query ? this.queryBroadcasts : this.broadcasts;
-    q.queueBroadcast(serfBroadcast(raw.slice()));
+    this.queues.queue('intent', encodeMessage({ type: MessageType.Join, msg }));
   }
 
   // ------------------------------------------------------------------------- internals
 
   /** Entry point of every event: internal queries are answered, the rest goes to the app. */
   emit(e: SerfEvent): void {
-    this.deliver(e);
-  }
-
-  private publish(e: SerfEvent): void {
-    for (const h of this.handlers) {
-      try {
-        h(e);
-      } catch (err) {
-        this.log.error('event handler threw', { error: String(err) });
-      }
-    }
-    for (const ch of this.subscribers) {
-      if (ch.closed) this.subscribers.delete(ch);
-      else ch.push(e);
-    }
+    this.pipeline.emit(e);
   }
 
   private answerInternal(q: IncomingQuery): void {
@@ -470,16 +400,7 @@ export class Serf {
   }
 
   private broadcastAndWait(msg: LeaveMessage, timeoutText: string): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const t = this.rt.clock.setTimer(this.config.broadcastTimeout, () => reject(new Error(timeoutText)));
-      const raw = encodeMessage({ type: MessageType.Leave, msg } satisfies SerfMessage);
-      this.broadcasts.queueBroadcast(
-        serfBroadcast(raw, () => {
-          t.cancel();
-          resolve();
-        }),
-      );
-    });
+    return this.queues.intentAndWait(this.rt.clock, encodeMessage({ type: MessageType.Leave, msg }), this.config.broadcastTimeout, timeoutText);
   }
 
   later(ms: Millis, fn: () => void): void {
@@ -504,61 +425,26 @@ export class Serf {
 
   /** Tries to rejoin a random failed member, so often that each is tried about once per interval. */
   reconnect(): void {
-    const failed = this.memberTable.failedMembers();
-    if (failed.length === 0) return;
-    let alive = this.memberTable.size - failed.length - this.memberTable.leftMembers().length;
-    if (alive === 0) alive = 1;
-    if (this.random.next() > failed.length / alive) {
-      this.log.debug('forgoing reconnect for random throttling');
-      return;
-    }
-    const m = failed[this.random.int(failed.length)]!.member;
-    const host = ipToString(m.addr);
-    const target = `${m.name}/${host.includes(':') ? `[${host}]` : host}:${m.port}`;
-    this.log.info('attempting reconnect', { node: m.name, addr: target });
+    const t = this.memberTable;
+    const target = reconnectTarget(t.failedMembers(), t.size, t.leftMembers().length, this.random);
+    if (target === undefined) return;
+    this.log.info('attempting reconnect', { target });
     void this.memberlist.join([target]).catch(() => undefined);
   }
 
-  private queueMax(): number {
-    if (this.config.minQueueDepth <= 0) return this.config.maxQueueDepth;
-    return Math.max(2 * this.memberTable.size, this.config.minQueueDepth);
-  }
-
   private checkQueues(): void {
-    for (const [name, q] of [['Intent', this.broadcasts], ['Event', this.eventBroadcasts], ['Query', this.queryBroadcasts]] as const) {
-      const n = q.numQueued();
-      if (n >= this.config.queueDepthWarning) this.log.warn(`${name} queue depth`, { depth: n });
-      const max = this.queueMax();
-      if (n > max) {
-        this.log.warn(`${name} queue depth exceeds limit, dropping messages`, { depth: n, max });
-        q.prune(max);
-      }
-    }
+    this.queues.checkDepths(this.config, this.memberTable.size, this.log);
   }
 
   /** Name conflict about us: ask the cluster who holds our name; quit if we lose the vote. */
   async resolveNodeConflict(): Promise<void> {
-    const local = this.memberlist.localNode();
     const resp = this.query(CONFLICT_QUERY, new TextEncoder().encode(this.config.nodeName));
-    let responses = 0;
-    let matching = 0;
-    for await (const r of resp.responses) {
-      if (r.payload.length < 1 || r.payload[0] !== MessageType.ConflictResponse) continue;
-      let m;
-      try {
-        m = decodeWireMember(decodeOne(r.payload, 1).value);
-      } catch {
-        continue;
-      }
-      responses++;
-      if (m && m.addr && ipToString(m.addr) === ipToString(local.addr) && m.port === local.port) matching++;
-    }
-    const majority = Math.floor(responses / 2) + 1;
-    if (matching >= majority) {
-      this.log.info('majority in name conflict resolution', { matching, responses });
+    const vote = await tallyConflictVotes(resp, this.memberlist.localNode());
+    if (vote.won) {
+      this.log.info('majority in name conflict resolution', { matching: vote.matching, responses: vote.responses });
       return;
     }
-    this.log.warn('minority in name conflict resolution, quitting', { matching, responses });
+    this.log.warn('minority in name conflict resolution, quitting', { matching: vote.matching, responses: vote.responses });
     await this.shutdown();
   }
 }

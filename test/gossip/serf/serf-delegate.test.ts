@@ -46,7 +46,7 @@ describe('serf delegate (memberlist hooks)', function () {
     d.notifyMsg(vector('userEvent-12'));
     d.notifyMsg(vector('userEvent-12'));
     assert.deepEqual(node.userEvents(), ['deploy:v1.2.3']);
-    assert.equal(node.serf.eventBroadcasts.numQueued(), 1); // re-gossiped once
+    assert.equal(node.serf.queues.events.numQueued(), 1); // re-gossiped once
     d.notifyMsg(vector('leave-76')); // about "beta", unknown here: buffered as an intent
     assert.equal(node.serf.memberTable.intents.size, 1);
     d.mergeRemoteState(vector('pushPull-94'), true);
