@@ -104,4 +104,61 @@ describe('memberlist in the simulator', function () {
     assert.ok(off > 0, 'the scenario must provoke false positives without Lifeguard');
     assert.ok(on < off, `Lifeguard on: ${on}, off: ${off}`);
   });
+
+  it('metadata updates, user messages (UDP, TCP, piggybacked broadcasts) and graceful leave', async () => {
+    const got = new Map<string, string[]>();
+    const metas = new Map<string, Uint8Array>();
+    const outbox = new Map<string, Uint8Array[]>();
+    const updates: string[] = [];
+    const delegates = (name: string): Delegates => ({
+      delegate: {
+        nodeMeta: (limit) => (metas.get(name) ?? new Uint8Array(0)).subarray(0, limit + 1),
+        notifyMsg: (m) => void got.set(name, [...(got.get(name) ?? []), Buffer.from(m).toString()]),
+        getBroadcasts: (overhead, limit) => {
+          const q = outbox.get(name) ?? [];
+          const out: Uint8Array[] = [];
+          let used = 0;
+          while (q.length && used + q[0]!.length + overhead <= limit) {
+            used += q[0]!.length + overhead;
+            out.push(q.shift()!);
+          }
+          return out;
+        },
+        localState: () => new Uint8Array(0),
+        mergeRemoteState: () => {},
+      },
+      events: { notifyJoin: () => {}, notifyLeave: () => {}, notifyUpdate: (n) => void updates.push(`${name}<-${n.name}`) },
+    });
+    const sim = await startCluster({ seed: 'api', n: 4, delegates });
+    await runUntil(sim, () => liveNodes(sim).every((n) => aliveNames(n).length === 4), 10_000);
+    const a = sim.node(nodeName(0))!.ml;
+    const b = sim.node(nodeName(1))!.ml;
+
+    // Promises on the virtual clock settle only while the simulation runs: start, run, then await.
+    metas.set(a.name, Buffer.from('role=kv'));
+    const updated = a.updateNode(5_000);
+    await sim.runFor(3_000);
+    await updated;
+    for (const n of liveNodes(sim)) assert.equal(Buffer.from(n.ml.node(a.name)!.meta).toString(), 'role=kv');
+    // Every node, the updater included (as in memberlist), reports the update once.
+    assert.equal(updates.filter((u) => u.endsWith(`<-${a.name}`)).length, 4);
+
+    metas.set(a.name, new Uint8Array(513));
+    await assert.rejects(a.updateNode(1_000), /over the 512 limit/);
+
+    a.sendBestEffort(b.localNode(), Buffer.from('udp hello'));
+    const reliable = a.sendReliable(b.localNode(), Buffer.from('tcp hello'));
+    outbox.set(a.name, [Buffer.from('bcast')]);
+    await sim.runFor(2_000);
+    await reliable;
+    assert.deepEqual(got.get(b.name)?.filter((m) => m.includes('hello')).sort(), ['tcp hello', 'udp hello']);
+    assert.equal(liveNodes(sim).filter((n) => got.get(n.ml.name)?.includes('bcast')).length >= 1, true);
+
+    const c = sim.node(nodeName(2))!.ml;
+    const leaving = c.leave(5_000);
+    await sim.runFor(2_000);
+    await leaving;
+    for (const n of liveNodes(sim)) if (n.ml !== c) assert.equal(n.ml.node(c.name)?.state, NodeStateType.Left);
+  });
 });
+
