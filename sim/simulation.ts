@@ -30,6 +30,11 @@ export interface SimRuntime extends NodeRuntime {
   peers(): Addr[];
   /** Address of a node by name (for join seeds). */
   addrOf(name: string): Addr;
+  /**
+   * The node's disk: survives crash and restart (restart "from a snapshot"), unlike everything
+   * else; `wipe(name)` empties it. Writes are durable at once (no torn writes modelled).
+   */
+  readonly disk: Map<string, Uint8Array>;
 }
 
 export type NodeFactory<N extends SimNode = SimNode> = (rt: SimRuntime) => N | Promise<N>;
@@ -59,6 +64,7 @@ interface Slot<N extends SimNode> {
   host: SimHost;
   factory: NodeFactory<N>;
   node: N | undefined;
+  disk: Map<string, Uint8Array>;
   packets: SimPacketTransport | undefined;
   streams: SimStreamTransport | undefined;
 }
@@ -94,7 +100,7 @@ export class Simulation<N extends SimNode = SimNode> {
   /** Registers a node without starting it (its address exists, nothing answers there). */
   define(name: string, factory: NodeFactory<N>): Addr {
     const host = this.net.addHost(name);
-    this.slots.set(name, { host, factory, node: undefined, packets: undefined, streams: undefined });
+    this.slots.set(name, { host, factory, node: undefined, disk: new Map(), packets: undefined, streams: undefined });
     this.order.push(name);
     return host.addr;
   }
@@ -162,6 +168,7 @@ export class Simulation<N extends SimNode = SimNode> {
       streams,
       peers: () => this.order.filter((n) => n !== name).map((n) => this.slots.get(n)!.host.addr),
       addrOf: (n) => this.addrOf(n),
+      disk: s.disk,
     };
     this.net.trace.recordText(this.now(), `start ${name} ${life}`);
     let made: N | Promise<N>;
@@ -222,7 +229,13 @@ export class Simulation<N extends SimNode = SimNode> {
     this.pauseTimers.get(s.host.name)?.cancel();
   }
 
-  /** Crash, then start again with fresh state. */
+  /** Empties a node's disk (a restart after this starts from nothing). */
+  wipe(name: string): void {
+    this.slot(name).disk.clear();
+    this.net.trace.recordText(this.now(), `wipe ${name}`);
+  }
+
+  /** Crash, then start again with fresh state (its disk kept). */
   async restart(name: string): Promise<N> {
     this.crash(name);
     return this.start(name);

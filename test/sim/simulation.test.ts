@@ -113,6 +113,22 @@ describe('sim/simulation', () => {
     assert.equal(sim.stats().nodesUp, 0);
   });
 
+  it("a node's disk survives crash and restart; wipe() empties it", async () => {
+    const sim = new Simulation({ seed: 'disk' });
+    const seen: (string | undefined)[] = [];
+    await sim.addNode('a', (rt) => {
+      const prev = rt.disk.get('state');
+      seen.push(prev ? new TextDecoder().decode(prev) : undefined);
+      rt.disk.set('state', new TextEncoder().encode(`life ${rt.life}`));
+      return { stop() {} };
+    });
+    await sim.restart('a');
+    sim.crash('a');
+    sim.wipe('a');
+    await sim.start('a');
+    assert.deepEqual(seen, [undefined, 'life 0', undefined]);
+  });
+
   it('logs with virtual timestamps and node names, filtered by level', async () => {
     const sim = new Simulation({ seed: 'log', log: { level: 'info' } });
     await sim.addNode('a', (rt) => {
