@@ -60,6 +60,7 @@ export class Entry {
     if (!c) {
       c = new Entry(el, this, this.tock);
       (this.children ??= new Map()).set(k, c);
+      SORTED.delete(this);
     }
     return c;
   }
@@ -68,6 +69,7 @@ export class Entry {
     if (!this.children) return;
     const k = elementKey(c.key);
     if (this.children.get(k) === c) this.children.delete(k);
+    SORTED.delete(this);
     if (this.children.size === 0) this.children = null;
   }
 
@@ -75,13 +77,46 @@ export class Entry {
     return this.children ? this.children.size : 0;
   }
 
-  /** Children in the total element order of path.ts (python walks in insertion order). */
-  sortedChildren(): Entry[] {
+  /**
+   * Children in the total element order of path.ts (python walks in insertion order). Large
+   * fan-outs keep the sorted array until a child comes or goes. Do not mutate the result.
+   */
+  sortedChildren(): readonly Entry[] {
     if (!this.children) return [];
-    const arr = [...this.children.values()];
-    if (arr.length > 1) arr.sort((a, b) => compareElements(a.key, b.key));
+    const cached = SORTED.get(this);
+    if (cached) return cached;
+    const arr = sortEntries([...this.children.values()]);
+    if (arr.length >= 256) SORTED.set(this, arr);
     return arr;
   }
+}
+
+/** Sorted children of big directories; a side table so small entries pay nothing. */
+const SORTED = new WeakMap<Entry, Entry[]>();
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/**
+ * compareElements order, fast: plain strings (no surrogates, where UTF-16 order differs from
+ * code-point order) sort natively; everything else by compareElements, placed by type rank.
+ */
+function sortEntries(arr: Entry[]): Entry[] {
+  if (arr.length < 2) return arr;
+  const strs: Entry[] = [];
+  const rest: Entry[] = [];
+  for (const e of arr) (typeof e.key === 'string' && !SURROGATE.test(e.key) ? strs : rest).push(e);
+  if (rest.length === arr.length) return arr.sort((a, b) => compareElements(a.key, b.key));
+  strs.sort((a, b) => (a.key! < b.key! ? -1 : a.key! > b.key! ? 1 : 0));
+  if (!rest.length) return strs;
+  // mixed: strings with surrogates and other types merge by the full order
+  rest.sort((a, b) => compareElements(a.key, b.key));
+  const out: Entry[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < strs.length || j < rest.length) {
+    if (j >= rest.length || (i < strs.length && compareElements(strs[i]!.key, rest[j]!.key) < 0)) out.push(strs[i++]!);
+    else out.push(rest[j++]!);
+  }
+  return out;
 }
 
 export interface WalkOptions {
