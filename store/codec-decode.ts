@@ -3,7 +3,8 @@
 // refuse we refuse with DecodeError (never anything else):
 // - invalid UTF-8 in a str, the reserved byte 0xc1, truncation, trailing bytes (one-shot decode);
 // - nesting deeper than Python's unpack stack (1024);
-// - unhashable map keys (a dict as key), a Timestamp (ext -1) of a length other than 4/8/12 or
+// - unhashable map keys (a dict as key), negative ext types other than -1 (Python's ExtType
+//   only takes 0..127), a Timestamp (ext -1) of a length other than 4/8/12 or
 //   with nanoseconds >= 10^9.
 // Stricter than Python on purpose: a Path (ext 3) payload must hold only whole, hashable path
 // elements (Python silently drops a truncated last element and accepts a dict element it can
@@ -249,6 +250,8 @@ export class Decoder {
       case -1:
         return this.timestamp(data, at);
       default:
+        // Python's ExtType refuses negative codes (msgpack reserves them), so the message fails.
+        if (type < 0) this.fail(`reserved ext type ${type}`, at);
         return new Ext(type, data.slice());
     }
   }
@@ -266,6 +269,9 @@ export class Decoder {
         if (!isPathElement(el)) this.fail('a path element must be hashable (not a dict)', eat);
         els.push(el as PathElement);
       }
+    } catch (e) {
+      if (e instanceof DecodeError) throw new DecodeError(`bad path payload: ${e.message}`, undefined, this.what);
+      throw e;
     } finally {
       this.end = end;
       this.pos = saved;

@@ -107,7 +107,10 @@ export class Encoder {
       }
       return;
     }
-    if (v instanceof Ext) return this.ext(v.type, v.data);
+    if (v instanceof Ext) {
+      if (!Number.isInteger(v.type) || v.type < 0 || v.type > 127) throw new EncodeError(`ext type must be 0..127, not ${v.type}`);
+      return this.ext(v.type, v.data);
+    }
     if (v instanceof Timestamp) return this.timestamp(v);
     if (isValueObject(v)) {
       // Absent-valued properties are left out, as JSON does: `{value: undefined}` means "no value".

@@ -22,7 +22,7 @@ export function pyFloat(v: number): number | PyFloat {
   return Number.isSafeInteger(v) ? new PyFloat(v) : v;
 }
 
-/** A msgpack extension type DistKV does not interpret (Python's `msgpack.ExtType`). */
+/** A msgpack extension type DistKV does not interpret (Python's `msgpack.ExtType`: type 0..127). */
 export class Ext {
   constructor(
     readonly type: number,

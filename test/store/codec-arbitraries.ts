@@ -1,6 +1,6 @@
 // fast-check generators for DistKV paths and values, shared by the codec/path/files tests.
 import fc from 'fast-check';
-import { PyFloat, pyFloat, type Value } from '../../store/codec.js';
+import { Ext, PyFloat, Timestamp, pyFloat, type Value } from '../../store/codec.js';
 import { Path, elementKey, type PathElement } from '../../store/path.js';
 
 /** Characters that exercise every escape and marker of the text form, plus some Unicode. */
@@ -46,6 +46,12 @@ export const valueArb: fc.Arbitrary<Value> = fc.letrec<{ v: Value }>((tie) => ({
     { depthSize: 'small', withCrossShrink: true },
     scalarElement as fc.Arbitrary<Value>,
     pathArb,
+    fc
+      .tuple(fc.integer({ min: 0, max: 127 }).filter((t) => t !== 2 && t !== 3), fc.uint8Array({ maxLength: 20 }))
+      .map(([t, d]) => new Ext(t, d)),
+    fc
+      .tuple(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), fc.integer({ min: 0, max: 999_999_999 }))
+      .map(([s, ns]) => new Timestamp(s, ns)),
     fc.array(tie('v'), { maxLength: 4 }),
     fc.dictionary(fc.string({ maxLength: 6 }), tie('v'), { maxKeys: 4 }),
     fc

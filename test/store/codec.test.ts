@@ -96,6 +96,7 @@ describe('store/codec', () => {
       ['truncated path element', 'c70203a3'],
       ['dict inside a path', 'c7030381a1'],
       ['bad timestamp length', 'd5ff0000'],
+      ['negative ext type', 'd4fe00'],
       ['huge array count', 'dd7fffffff'],
     ];
     for (const [name, h] of garbage) it(`rejects ${name} with DecodeError`, () => assert.throws(() => decode(unhex(h)), DecodeError));
