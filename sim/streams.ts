@@ -283,6 +283,8 @@ export class StreamHub {
           synAckAt,
           from.gate(epoch, () => {
             if (settled) return;
+            // The listening process died after its kernel answered: its RST follows the SYN-ACK.
+            if (dst.epoch !== listener.epoch) return refuse();
             settled = true;
             timer.cancel();
             conn.established = true;

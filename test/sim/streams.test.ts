@@ -125,6 +125,16 @@ describe('sim/streams', () => {
     assert.equal(srv.closed, undefined);
   });
 
+  it('a server that crashes mid-handshake refuses the connect instead of leaving it half-open', async () => {
+    const sim = await probes(2, { link: { latencyMs: 10, jitterMs: 0 } });
+    probe(sim, 'n2').rt.streams.onStream(() => {});
+    const r = code(probe(sim, 'n1').rt.streams.connect(sim.addrOf('n2'), 500));
+    await sim.runFor(15); // SYN answered at 10, SYN-ACK lands at 20
+    sim.crash('n2');
+    await sim.runFor(100);
+    assert.equal(await r, 'refused');
+  });
+
   it("destroy() closes locally at once and resets the peer", async () => {
     const sim = await probes(2);
     let srv: ReturnType<typeof collect> | undefined;
