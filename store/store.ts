@@ -7,8 +7,8 @@ import { NOT_GIVEN, type Entry, type Stored, walk } from './entry.js';
 import { ClientChainError, ClientError } from './errors.js';
 import type { NodeName } from './node-ticks.js';
 import { Path, type PathElement } from './path.js';
-import type { RangeSet } from './range-set.js';
-import { entryForTick, reportDeleted } from './deletion.js';
+import { RangeSet } from './range-set.js';
+import { entriesForTicks, entryForTick, reportDeleted } from './deletion.js';
 import {
   type InfoEffects,
   type StateFlags,
@@ -142,6 +142,35 @@ export class Store extends StoreCore {
   }
 
   // ---- the tick table (see state-info.ts / deletion.ts) ----
+
+  /**
+   * Re-send support (python `_send_missing_data`): tick → entry for the present ticks of
+   * `ticks` (heads from the index, other links by one tree walk).
+   */
+  entriesForTicks(name: NodeName, ticks: RangeSet): Map<number, Entry> {
+    const n = this.knownNode(name);
+    return n ? entriesForTicks(this, n, ticks) : new Map();
+  }
+
+  /**
+   * python `check_deleted`: of the ticks a peer holds as entries, those we hold on no chain;
+   * the caller broadcasts them as `info {deleted}`.
+   */
+  checkDeleted(nodes: Map<NodeName, RangeSet>): Map<NodeName, RangeSet> {
+    const out = new Map<NodeName, RangeSet>();
+    for (const [name, r] of nodes) {
+      const gone = r.difference(this.node(name).present);
+      if (!gone.isEmpty) out.set(name, gone);
+    }
+    return out;
+  }
+
+  /** python `resync_deleted`'s input: node → the ticks heading our entries. */
+  headTicks(): Map<NodeName, RangeSet> {
+    const out = new Map<NodeName, RangeSet>();
+    for (const n of this.nodes()) if (n.heads.size) out.set(n.name, new RangeSet([...n.heads.keys()].sort((a, b) => a - b)));
+    return out;
+  }
 
   getState(flags: StateFlags): StateReply {
     return getState(this, flags);

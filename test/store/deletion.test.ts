@@ -113,3 +113,19 @@ describe('store/deletion', () => {
     assert.equal(b.get(P('k'))!.value, 'mine');
   });
 });
+
+describe('store/deletion: re-send and resync helpers', () => {
+  it('entriesForTicks finds heads and older links; checkDeleted names ticks on no chain', () => {
+    const [a, b, flush] = pair();
+    a.setValue(P('k'), 'v1'); // A/2
+    flush();
+    b.setValue(P('k'), 'v2'); // B/1 → A/2
+    flush();
+    const found = a.entriesForTicks('A', RangeSet.span(1, 5));
+    assert.deepEqual([...found.keys()].sort(), [1, 2]);
+    assert.equal(found.get(2)!.value, 'v2'); // A/2 is an older link of k now
+    assert.deepEqual([...a.headTicks()].map(([n, r]) => [n, r.toWire()]), [['A', [1]], ['B', [1]]]);
+    const gone = a.checkDeleted(new Map([['A', RangeSet.span(1, 6)]]));
+    assert.deepEqual([...gone].map(([n, r]) => [n, r.toWire()]), [['A', [[3, 6]]]]);
+  });
+});

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
-import { Entry, NOT_GIVEN, entryToWire, walk } from '../../store/entry.js';
+import { Entry, entryToWire, walk } from '../../store/entry.js';
 import { type PathElement, compareElements } from '../../store/path.js';
 
 const element: fc.Arbitrary<PathElement> = fc.oneof(
@@ -52,6 +52,6 @@ describe('store/entry', () => {
     assert.deepEqual(entryToWire(e, 2, -1), { tock: 7 });
     e.value = 5;
     assert.deepEqual(Object.keys(entryToWire(e, 0, 0)), ['value', 'tock', 'path']);
-    assert.equal(e.value === NOT_GIVEN, false);
+    assert.ok(e.hasValue());
   });
 });
