@@ -1,16 +1,17 @@
-// `distkv agent`: a gossip agent that a Serf cluster accepts as one of its own — a drop-in for
-// `serf agent` as far as membership goes: same flags (Go-style -flag=value or --flag), same
-// profiles, keys and keyring file, tags as Serf-encoded node metadata, graceful leave on SIGINT.
-// (Serf's event/query/RPC features come with the Serf layer; see gossip/serf/.)
+// `distkv agent`: a Serf agent (gossip/serf on gossip/memberlist) that a Serf cluster accepts as
+// one of its own — a drop-in for `serf agent` as far as the cluster goes: same flags (Go-style
+// -flag=value or --flag), profiles, keys and keyring file, tags, graceful leave on SIGINT.
+// (`serf agent`'s RPC port, event handlers and snapshots are not offered here.)
 import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { isProfileName, profileConfig } from '../../gossip/memberlist/config.js';
 import { Keyring, keyFromBase64 } from '../../gossip/memberlist/keyring.js';
-import { Memberlist } from '../../gossip/memberlist/memberlist.js';
-import { ipToString, stateName, type MemberNode } from '../../gossip/memberlist/node.js';
+import { ipToString } from '../../gossip/memberlist/node.js';
 import type { Addr } from '../../gossip/runtime.js';
 import { SubLogger } from '../../gossip/runtime.js';
-import { TagMember } from '../agent/tag-member.js';
+import { defaultSerfConfig } from '../../gossip/serf/config.js';
+import { isMemberEvent, type SerfEvent } from '../../gossip/serf/events.js';
+import { Serf } from '../../gossip/serf/serf.js';
 import { parseArgs, parseDuration, UsageError, type FlagSpec } from '../args.js';
 import { createRealRuntime, parseLogLevel, type RealRuntime } from '../runtime/index.js';
 
@@ -112,8 +113,7 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   let rt: RealRuntime;
-  let ml: Memberlist;
-  let member: TagMember;
+  let serf: Serf;
   let log: SubLogger;
   try {
     const profile = str(f, 'profile') ?? 'lan';
@@ -130,35 +130,34 @@ export async function run(argv: string[]): Promise<number> {
 
     rt = await createRealRuntime({ bind, logLevel: level, keepAliveTimers: true });
     log = new SubLogger(rt.logger, 'agent');
-    const cfg = profileConfig(profile, name);
-    member = new TagMember(name, tags, cfg.retransmitMult);
+    const config = defaultSerfConfig(name, profileConfig(profile, name));
+    config.tags = tags;
+    // As `serf agent` sets them.
+    config.coalescePeriod = 3_000;
+    config.quiescentPeriod = 1_000;
     const advertiseAddr: Addr = advertise
       ? { host: advertise.host, port: advertise.port || rt.addr.port }
       : { host: rt.addr.host === '0.0.0.0' ? defaultAdvertiseHost() : rt.addr.host, port: rt.addr.port };
-    ml = Memberlist.create(rt, {
-      config: cfg,
-      delegates: { delegate: member, events: eventLogger(log) },
-      advertise: advertiseAddr,
-      ...(keyring ? { keyring } : {}),
-    });
-    member.attach(ml);
+    serf = Serf.create(rt, { config, advertise: advertiseAddr, ...(keyring ? { keyring } : {}) });
+    serf.onEvent((e) => logEvent(log, e));
     process.stdout.write(
       `distkv agent running!\n    Node name: '${name}'\n    Bind addr: '${rt.addr.host}:${rt.addr.port}'\n    Advertise: '${advertiseAddr.host}:${advertiseAddr.port}'\n    Encrypted: ${keyring ? 'true' : 'false'}\n    Profile: ${profile}\n`,
     );
 
     const joins = list(f, 'join');
     if (joins.length) {
-      const r = await ml.join(joins);
-      if (r.joined === 0) {
-        process.stderr.write(`distkv agent: error joining: ${r.errors.join('; ')}\n`);
-        await ml.shutdown();
+      try {
+        const joined = await serf.join(joins);
+        process.stdout.write(`Join completed. Synced with ${joined} initial agents\n`);
+      } catch (e) {
+        process.stderr.write(`distkv agent: error joining: ${e instanceof Error ? e.message : String(e)}\n`);
+        await serf.shutdown();
         await rt.close();
         return 1;
       }
-      process.stdout.write(`Join completed. Synced with ${r.joined} initial agents\n`);
     }
     const retry = list(f, 'retry-join');
-    if (retry.length) void retryJoin(ml, retry, retryInterval, retryMax, log);
+    if (retry.length) void retryJoin(serf, retry, retryInterval, retryMax, log);
   } catch (e) {
     if (e instanceof UsageError || (e instanceof Error && /key|keyring/i.test(e.message))) {
       process.stderr.write(`distkv agent: ${e.message}\n`);
@@ -179,12 +178,12 @@ export async function run(argv: string[]): Promise<number> {
       if (graceful) {
         process.stdout.write('Gracefully shutting down agent...\n');
         try {
-          await member.leave(5_000);
+          await serf.leave();
         } catch (e) {
           log.warn('leave did not complete', { error: e instanceof Error ? e.message : String(e) });
         }
       }
-      await ml.shutdown();
+      await serf.shutdown();
       await rt.close();
       resolve(0);
     };
@@ -193,24 +192,34 @@ export async function run(argv: string[]): Promise<number> {
   });
 }
 
-async function retryJoin(ml: Memberlist, addrs: string[], interval: number, max: number, log: SubLogger): Promise<void> {
-  for (let attempt = 1; !ml.hasShutdown(); attempt++) {
-    const r = await ml.join(addrs);
-    if (r.joined > 0) {
-      log.info('retry join completed', { joined: r.joined });
+async function retryJoin(serf: Serf, addrs: string[], interval: number, max: number, log: SubLogger): Promise<void> {
+  for (let attempt = 1; serf.state() === 'alive'; attempt++) {
+    try {
+      const joined = await serf.join(addrs);
+      log.info('retry join completed', { joined });
       return;
+    } catch (e) {
+      log.warn('retry join failed', { attempt, error: e instanceof Error ? e.message : String(e) });
     }
-    log.warn('retry join failed', { attempt, errors: r.errors });
     if (max > 0 && attempt >= max) return;
     await new Promise((res) => setTimeout(res, interval));
   }
 }
 
-function eventLogger(log: SubLogger) {
-  const describe = (n: MemberNode) => ({ node: n.name, addr: `${ipToString(n.addr)}:${n.port}` });
-  return {
-    notifyJoin: (n: MemberNode) => log.info('EventMemberJoin', describe(n)),
-    notifyLeave: (n: MemberNode) => log.info(n.state === 3 ? 'EventMemberLeave' : 'EventMemberFailed', { ...describe(n), state: stateName(n.state) }),
-    notifyUpdate: (n: MemberNode) => log.info('EventMemberUpdate', describe(n)),
-  };
+const EVENT_NAMES: Record<string, string> = {
+  'member-join': 'EventMemberJoin',
+  'member-leave': 'EventMemberLeave',
+  'member-failed': 'EventMemberFailed',
+  'member-update': 'EventMemberUpdate',
+  'member-reap': 'EventMemberReap',
+};
+
+function logEvent(log: SubLogger, e: SerfEvent): void {
+  if (isMemberEvent(e)) {
+    for (const m of e.members) log.info(EVENT_NAMES[e.type] ?? e.type, { node: m.name, addr: `${ipToString(m.addr)}:${m.port}` });
+  } else if (e.type === 'user') {
+    log.info('received event', { name: e.name, bytes: e.payload.length });
+  } else {
+    log.info('received query', { name: e.query.name });
+  }
 }
