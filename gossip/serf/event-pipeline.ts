@@ -20,6 +20,8 @@ export class EventPipeline {
     config: Pick<SerfConfig, 'coalescePeriod' | 'quiescentPeriod' | 'userCoalescePeriod' | 'userQuiescentPeriod'>,
     answerInternal: (q: IncomingQuery) => void,
     private readonly onHandlerError: (err: unknown) => void,
+    /** Sees every event first, internal queries included (Serf's snapshotter sits there). */
+    tap?: (e: SerfEvent) => void,
   ) {
     let out = (e: SerfEvent) => this.publish(e);
     if (config.coalescePeriod > 0 && config.quiescentPeriod > 0) {
@@ -34,6 +36,7 @@ export class EventPipeline {
     }
     const app = out;
     this.entry = (e) => {
+      tap?.(e);
       if (e.type === 'query' && isInternalQuery(e.query.name)) answerInternal(e.query);
       else app(e);
     };

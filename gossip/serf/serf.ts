@@ -35,6 +35,7 @@ import {
 } from './messages.js';
 import { ackFor, admitQuery, defaultQueryTimeout, IncomingQuery, type QueryParams, QueryResponse, type QueryTransport, queryOrigin, relayResponse } from './query.js';
 import { SerfDelegate } from './serf-delegate.js';
+import { SNAPSHOT_CLOCK_INTERVAL, type Snapshotter } from './snapshot.js';
 import { encodeTags } from './tags.js';
 
 export type SerfState = 'alive' | 'leaving' | 'left' | 'shutdown';
@@ -48,6 +49,8 @@ export interface SerfOptions {
   persistKeyring?: () => string | undefined;
   /** May veto joining members (Serf's MergeDelegate); return an error text to refuse. */
   merge?: (members: Member[]) => string | undefined;
+  /** Snapshot (Serf's -snapshot): restores clocks, rejoins the members it lists, records events. */
+  snapshot?: Snapshotter;
 }
 
 export class Serf {
@@ -74,6 +77,7 @@ export class Serf {
   private readonly timers = new Set<Timer>();
   private readonly random;
   private readonly persistKeyring?: () => string | undefined;
+  private readonly snapshot?: Snapshotter;
 
   private constructor(rt: NodeRuntime, opts: SerfOptions) {
     const config = opts.config;
@@ -104,14 +108,29 @@ export class Serf {
     this.coordClient = config.disableCoordinates ? null : new CoordinateClient(rt.random.fork('serf.coordinate'));
     if (this.coordClient) this.coordCache.set(config.nodeName, this.coordClient.getCoordinate());
 
-    this.pipeline = new EventPipeline(rt.clock, config, (q) => this.answerInternal(q), (err) =>
-      this.log.error('event handler threw', { error: String(err) }),
+    this.snapshot = opts.snapshot;
+    const snap = opts.snapshot;
+    this.pipeline = new EventPipeline(
+      rt.clock,
+      config,
+      (q) => this.answerInternal(q),
+      (err) => this.log.error('event handler threw', { error: String(err) }),
+      snap && ((e) => snap.record(e, this.clock.time())),
     );
 
     // Lamport clocks start at 1 so that the zero LTime of a default join never wins.
     this.clock.increment();
     this.eventClock.increment();
     this.queryClock.increment();
+    if (snap) {
+      // Resume the clocks where the snapshot left them and skip events already handled.
+      const st = snap.state;
+      this.eventBuffer.minTime = st.lastEventClock + 1;
+      this.queryBuffer.minTime = st.lastQueryClock + 1;
+      this.clock.witness(st.lastClock);
+      this.eventClock.witness(st.lastEventClock);
+      this.queryClock.witness(st.lastQueryClock);
+    }
 
     const d = new SerfDelegate(this, opts.merge);
     this.memberlist = Memberlist.create(rt, {
@@ -131,6 +150,24 @@ export class Serf {
     this.every(config.reapInterval, () => this.reap());
     this.every(config.reconnectInterval, () => this.reconnect());
     this.every(config.queueCheckInterval, () => this.checkQueues());
+    if (snap) {
+      this.every(SNAPSHOT_CLOCK_INTERVAL, () => snap.updateClock(this.clock.time()));
+      const prev = snap.state.previousNodes().filter((p) => p.name !== config.nodeName);
+      if (prev.length > 0) void this.rejoin(prev.map((p) => `${p.name}/${p.addr}`));
+    }
+  }
+
+  /** After a restart: memberlist-join the first previously known member that answers. */
+  private async rejoin(targets: string[]): Promise<void> {
+    for (const t of targets) {
+      this.log.info('attempting re-join to previously known node', { target: t });
+      const r = await this.memberlist.join([t]).catch(() => ({ joined: 0 }));
+      if (r.joined > 0) {
+        this.log.info('re-joined to previously known node', { target: t });
+        return;
+      }
+    }
+    this.log.warn('failed to re-join any previously known node');
   }
 
   /** Creates the node and its memberlist (bound to the runtime's transports). */
@@ -262,6 +299,7 @@ export class Serf {
     if (this.stateValue === 'shutdown') throw new Error('Leave called after Shutdown');
     this.stateValue = 'leaving';
     this.memberTable.selfAlive = false;
+    this.snapshot?.leave();
     const msg: LeaveMessage = { ltime: this.clock.time(), node: this.config.nodeName, prune: false };
     this.clock.increment();
     this.memberTable.leaveIntent(msg);
@@ -287,6 +325,7 @@ export class Serf {
     if (this.stateValue !== 'left') this.log.warn('shutdown without a leave');
     this.stateValue = 'shutdown';
     this.memberTable.selfAlive = false;
+    this.snapshot?.updateClock(this.clock.time());
     await this.memberlist.shutdown();
     for (const t of this.timers) t.cancel();
     this.timers.clear();
