@@ -12,50 +12,44 @@ const EOF = CLEAR + 1; // 257
 const MAX_WIDTH = 12;
 const MAX_CODE = (1 << MAX_WIDTH) - 1; // 4095
 
-class BitWriter {
-  private out: Uint8Array;
-  private len = 0;
-  private bits = 0;
-  private nBits = 0;
-  constructor(sizeHint: number) {
-    this.out = new Uint8Array(Math.max(16, sizeHint));
-  }
-  private push(b: number): void {
-    if (this.len === this.out.length) {
-      const n = new Uint8Array(this.out.length * 2);
-      n.set(this.out);
-      this.out = n;
-    }
-    this.out[this.len++] = b;
-  }
-  write(code: number, width: number): void {
-    this.bits |= code << this.nBits;
-    this.nBits += width;
-    while (this.nBits >= 8) {
-      this.push(this.bits & 0xff);
-      this.bits >>>= 8;
-      this.nBits -= 8;
-    }
-  }
-  finish(): Uint8Array {
-    if (this.nBits > 0) this.push(this.bits & 0xff);
-    return this.out.slice(0, this.len);
+// Open-addressing table from key (prefix code << 8 | byte, 20 bits) to code, as Go's writer keeps
+// it: entries are key << 12 | code. Shared between calls (JS runs one call at a time); a slot
+// counts only when its stamp equals the current epoch, so starting over never clears 64 KiB.
+const TABLE_SIZE = 4 << 12;
+const TABLE_MASK = TABLE_SIZE - 1;
+const table = new Uint32Array(TABLE_SIZE);
+const stamps = new Uint32Array(TABLE_SIZE);
+let epoch = 0;
+
+function newEpoch(): void {
+  epoch = (epoch + 1) >>> 0;
+  if (epoch === 0) {
+    stamps.fill(0);
+    epoch = 1;
   }
 }
 
-// Open-addressing table from key (prefix code << 8 | byte, 20 bits) to code, as Go's writer keeps
-// it: entries are key << 12 | code, 0 = empty (a valid entry never is: its code is >= 258).
-const TABLE_SIZE = 4 << 12;
-const TABLE_MASK = TABLE_SIZE - 1;
-
 /** Compresses `input` exactly as Go's lzw.NewWriter(w, lzw.LSB, 8) + one Write + Close does. */
 export function lzwCompress(input: Uint8Array): Uint8Array {
-  const w = new BitWriter((input.length >> 1) + 8);
+  // Output never exceeds 12 bits per input byte plus the clear/end codes and table resets.
+  const out = new Uint8Array(Math.ceil((input.length * 12) / 8) + 16 + ((input.length / 3800) | 0) * 2);
+  let len = 0;
+  let bits = 0;
+  let nBits = 0;
   let width = LIT_WIDTH + 1;
   let hi = EOF; // the code most recently assigned (implicitly)
   let overflow = 1 << width;
-  const table = new Uint32Array(TABLE_SIZE);
+  newEpoch();
 
+  const write = (code: number): void => {
+    bits |= code << nBits;
+    nBits += width;
+    while (nBits >= 8) {
+      out[len++] = bits & 0xff;
+      bits >>>= 8;
+      nBits -= 8;
+    }
+  };
   // Mirrors Go's incHi: returns true when the table was reset (clear code sent).
   const incHi = (): boolean => {
     hi++;
@@ -64,11 +58,11 @@ export function lzwCompress(input: Uint8Array): Uint8Array {
       overflow <<= 1;
     }
     if (hi === MAX_CODE) {
-      w.write(CLEAR, width);
+      write(CLEAR);
       width = LIT_WIDTH + 1;
       hi = EOF;
       overflow = CLEAR << 1;
-      table.fill(0);
+      newEpoch();
       return true;
     }
     return false;
@@ -76,31 +70,40 @@ export function lzwCompress(input: Uint8Array): Uint8Array {
 
   // Go >= 1.17 (what Debian's serf is built with) starts every stream with a clear code, as the
   // GIF spec asks; older Go did not. Decoders accept both.
-  w.write(CLEAR, width);
+  write(CLEAR);
   if (input.length > 0) {
     let code = input[0]!;
     outer: for (let i = 1; i < input.length; i++) {
       const lit = input[i]!;
       const key = (code << 8) | lit;
       let hash = ((key >>> 12) ^ key) & TABLE_MASK;
-      for (let t = table[hash]!; t !== 0; t = table[hash]!) {
+      while (stamps[hash] === epoch) {
+        const t = table[hash]!;
         if (t >>> 12 === key) {
           code = t & MAX_CODE;
           continue outer;
         }
         hash = (hash + 1) & TABLE_MASK;
       }
-      w.write(code, width);
+      write(code);
       code = lit;
       if (incHi()) continue;
       table[hash] = ((key << 12) | hi) >>> 0;
+      stamps[hash] = epoch;
     }
-    w.write(code, width);
+    write(code);
     incHi();
   }
-  w.write(EOF, width);
-  return w.finish();
+  write(EOF);
+  if (nBits > 0) out[len++] = bits & 0xff;
+  return out.slice(0, len);
 }
+
+// Decoder tables, shared between calls: every entry below `hi` is written in the current stream
+// before it can be read (hi restarts at 258 after each clear), so stale contents never leak.
+const suffix = new Uint8Array(1 << MAX_WIDTH);
+const prefix = new Uint16Array(1 << MAX_WIDTH);
+const stack = new Uint8Array(1 << MAX_WIDTH);
 
 export interface LzwLimits {
   /** Refuse to produce more than this many bytes (a zip-bomb guard). Default 64 MiB. */
@@ -113,19 +116,15 @@ export interface LzwLimits {
  */
 export function lzwDecompress(input: Uint8Array, limits: LzwLimits = {}): Uint8Array {
   const maxOutput = limits.maxOutput ?? 64 * 1024 * 1024;
-  const suffix = new Uint8Array(1 << MAX_WIDTH);
-  const prefix = new Uint16Array(1 << MAX_WIDTH);
-  const stack = new Uint8Array(1 << MAX_WIDTH);
-  let out = new Uint8Array(Math.max(64, input.length * 3));
+  let out = new Uint8Array(Math.max(1, Math.min(Math.max(64, input.length * 3), maxOutput)));
   let outLen = 0;
-  const emit = (b: number): void => {
-    if (outLen === out.length) {
-      if (outLen >= maxOutput) throw new DecodeError(`lzw output exceeds ${maxOutput} bytes`, undefined, 'lzw');
-      const n = new Uint8Array(Math.min(out.length * 2, maxOutput));
-      n.set(out);
-      out = n;
-    }
-    out[outLen++] = b;
+  // Makes room for `n` more output bytes.
+  const reserve = (n: number): void => {
+    if (outLen + n <= out.length) return;
+    if (outLen + n > maxOutput) throw new DecodeError(`lzw output exceeds ${maxOutput} bytes`, undefined, 'lzw');
+    const grown = new Uint8Array(Math.min(Math.max(out.length * 2, outLen + n), maxOutput));
+    grown.set(out.subarray(0, outLen));
+    out = grown;
   };
 
   let width = LIT_WIDTH + 1;
@@ -155,7 +154,8 @@ export function lzwDecompress(input: Uint8Array, limits: LzwLimits = {}): Uint8A
     }
     if (code === EOF) break;
     if (code < CLEAR) {
-      emit(code);
+      reserve(1);
+      out[outLen++] = code;
       if (last !== -1) {
         suffix[hi] = code;
         prefix[hi] = last;
@@ -179,7 +179,8 @@ export function lzwDecompress(input: Uint8Array, limits: LzwLimits = {}): Uint8A
         c = prefix[c]!;
       }
       stack[--sp] = c;
-      for (let i = sp; i < stack.length; i++) emit(stack[i]!);
+      reserve(stack.length - sp);
+      for (let i = sp; i < stack.length; i++) out[outLen++] = stack[i]!;
       if (last !== -1) {
         suffix[hi] = c;
         prefix[hi] = last;
