@@ -345,6 +345,17 @@ export class Simulation<N extends SimNode = SimNode> {
     return this.scheduler.run(this.now() + ms, opts);
   }
 
+  /**
+   * Runs until `cond()` holds (checked after every event) or `maxMs` of virtual time pass;
+   * returns whether it held. The clock stops at the event that made it true.
+   */
+  async runUntil(cond: () => boolean, maxMs: number): Promise<boolean> {
+    if (cond()) return true;
+    let met = false;
+    await this.scheduler.run(this.now() + maxMs, { stopWhen: () => (met = cond()) });
+    return met;
+  }
+
   /** Callback-only fast path (no promise continuations between events). */
   runSync(untilMs: number): void {
     this.scheduler.runSync(untilMs);

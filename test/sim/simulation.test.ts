@@ -129,6 +129,15 @@ describe('sim/simulation', () => {
     assert.deepEqual(seen, [undefined, 'life 0', undefined]);
   });
 
+  it('runUntil stops at the event that makes the condition true, or gives up after maxMs', async () => {
+    const sim = await probes(2, { link: { latencyMs: 7, jitterMs: 0 } });
+    probe(sim, 'n1').send('n2', 1);
+    assert.equal(await sim.runUntil(() => probe(sim, 'n2').got.length > 0, 1000), true);
+    assert.equal(sim.now(), 7);
+    assert.equal(await sim.runUntil(() => probe(sim, 'n1').got.length > 0, 1000), false);
+    assert.equal(sim.now(), 1007);
+  });
+
   it('logs with virtual timestamps and node names, filtered by level', async () => {
     const sim = new Simulation({ seed: 'log', log: { level: 'info' } });
     await sim.addNode('a', (rt) => {
