@@ -1,4 +1,7 @@
 import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { lanConfig } from '../../../gossip/memberlist/config.js';
 import { defaultSerfConfig } from '../../../gossip/serf/config.js';
 import type { Member } from '../../../gossip/serf/member.js';
@@ -119,5 +122,23 @@ describe('serf snapshot', () => {
     sim.node(nodeName(1))!.serf.userEvent('after', Uint8Array.of(2), false);
     await sim.runFor(3_000);
     assert.deepEqual(reborn.userEvents(), ['after:\u0002']);
+  });
+});
+
+describe('serf snapshot files written by a real agent', () => {
+  const read = (f: string) => readFileSync(join(dirname(fileURLToPath(import.meta.url)), '../../vectors/serf', f), 'utf8');
+
+  it('an agent stopped without leaving: members and clocks come back', () => {
+    const st = SnapshotState.replay(read('agent-terminated.snapshot'), false);
+    assert.deepEqual(st.previousNodes().map((p) => p.name), ['snapA']); // snapB left later: not-alive
+    assert.match(st.previousNodes()[0]!.addr, /^127\.0\.0\.1:\d+$/);
+    assert.deepEqual([st.lastClock, st.lastEventClock, st.lastQueryClock], [2, 1, 1]);
+  });
+
+  it('an agent that left: nothing to rejoin, clocks after the leave line only; -rejoin keeps them', () => {
+    const st = SnapshotState.replay(read('agent-left.snapshot'), false);
+    assert.deepEqual(st.previousNodes(), []);
+    assert.equal(st.lastClock, 2); // the clock line after "leave" still counts
+    assert.equal(SnapshotState.replay(read('agent-left.snapshot'), true).previousNodes().length, 2);
   });
 });
