@@ -17,6 +17,8 @@ export class StreamReader {
   constructor(
     readonly stream: Stream,
     private readonly clock: Clock,
+    /** Called once when the stream closes (Stream allows only one close handler: this is it). */
+    private readonly onClosed?: (err?: TransportError) => void,
     /** Hard cap on buffered bytes (memberlist refuses states above 20 MiB). */
     private readonly maxBuffered = 20 * 1024 * 1024 + 1024,
   ) {
@@ -35,6 +37,7 @@ export class StreamReader {
       this.ended = true;
       this.closedErr ??= err;
       this.wake();
+      this.onClosed?.(err);
     });
   }
 

@@ -71,15 +71,20 @@ export class TcpExchange {
 
   constructor(private readonly m: Memberlist) {}
 
+  /** Streams not yet closed (a leak check for tests). */
+  openCount(): number {
+    return this.open.size;
+  }
+
   stop(): void {
     for (const s of this.open) s.destroy();
     this.open.clear();
   }
 
-  private track(s: Stream): Stream {
+  /** Every stream gets a reader at once: it owns the stream's data and close handlers. */
+  private track(s: Stream): StreamReader {
     this.open.add(s);
-    s.onClose(() => this.open.delete(s));
-    return s;
+    return new StreamReader(s, this.m.rt.clock, () => this.open.delete(s));
   }
 
   private deadline(): Millis {
@@ -109,8 +114,7 @@ export class TcpExchange {
   /** Serves one inbound stream. */
   async handleConn(stream: Stream): Promise<void> {
     const m = this.m;
-    this.track(stream);
-    const reader = new StreamReader(stream, m.rt.clock);
+    const reader = this.track(stream);
     const deadline = this.deadline();
     try {
       let msg: StreamMessage;
@@ -207,10 +211,10 @@ export class TcpExchange {
   /** Full state exchange with one node; rejects on any failure. */
   async pushPullNode(addr: Addr, join: boolean): Promise<void> {
     const m = this.m;
-    const stream = this.track(await m.rt.streams.connect(addr, m.cfg.tcpTimeout));
+    const stream = await m.rt.streams.connect(addr, m.cfg.tcpTimeout);
+    const reader = this.track(stream);
     try {
       m.log.debug('initiating push/pull sync', { with: addrKey(addr) });
-      const reader = new StreamReader(stream, m.rt.clock);
       this.sendLocalState(stream, join);
       const msg = await this.read(reader, this.deadline());
       if (msg.type === 'err') throw new Error(`remote error: ${msg.error}`);
@@ -239,12 +243,12 @@ export class TcpExchange {
     const m = this.m;
     let stream: Stream;
     try {
-      stream = this.track(await m.rt.streams.connect(addr, Math.max(1, deadline - m.rt.clock.now())));
+      stream = await m.rt.streams.connect(addr, Math.max(1, deadline - m.rt.clock.now()));
     } catch {
       return false; // a dead node is expected to refuse; not worth a log line
     }
+    const reader = this.track(stream);
     try {
-      const reader = new StreamReader(stream, m.rt.clock);
       this.send(stream, encodeMessage(ping));
       const msg = await this.read(reader, deadline);
       if (msg.type !== 'ack') throw new Error(`unexpected message type ${msg.type} from ping`);
@@ -261,7 +265,8 @@ export class TcpExchange {
   /** A user message over TCP (memberlist SendReliable). */
   async sendUserMsg(addr: Addr, payload: Uint8Array): Promise<void> {
     const m = this.m;
-    const stream = this.track(await m.rt.streams.connect(addr, m.cfg.tcpTimeout));
+    const stream = await m.rt.streams.connect(addr, m.cfg.tcpTimeout);
+    this.track(stream);
     this.send(stream, encodeUserStream(payload));
     stream.end();
   }

@@ -76,6 +76,8 @@ describe('memberlist in the simulator', function () {
     await sim.runFor(300_000);
     assert.deepEqual(rec.deaths, []);
     for (const n of liveNodes(sim)) assert.equal(aliveNames(n).length, N);
+    // Dozens of push-pulls and TCP fallback pings later, no stream is left open.
+    for (const n of liveNodes(sim)) assert.ok(n.ml.streams.openCount() <= 2, `${n.ml.name}: ${n.ml.streams.openCount()} open streams`);
   });
 
   it('Lifeguard on vs off with slow members: fewer false positives with Lifeguard', async () => {
