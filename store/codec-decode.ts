@@ -157,7 +157,8 @@ export class Decoder {
   private str(n: number): string {
     const p = this.need(n);
     const buf = this.buf;
-    if (n < 24) {
+    if (n < 32) {
+      // Short ASCII (nearly every key): concatenation beats TextDecoder and fromCharCode.apply.
       let s = '';
       for (let i = p; i < p + n; i++) {
         const c = buf[i]!;

@@ -114,11 +114,15 @@ export class Encoder {
     if (v instanceof Timestamp) return this.timestamp(v);
     if (isValueObject(v)) {
       // Absent-valued properties are left out, as JSON does: `{value: undefined}` means "no value".
-      const keys = Object.keys(v).filter((k) => v[k] !== undefined);
-      this.mapHead(keys.length);
-      for (const k of keys) {
-        this.str(k);
-        this.write(v[k]!, depth + 1);
+      const keys = Object.keys(v);
+      let n = 0;
+      for (let i = 0; i < keys.length; i++) if (v[keys[i]!] !== undefined) n++;
+      this.mapHead(n);
+      for (let i = 0; i < keys.length; i++) {
+        const x = v[keys[i]!];
+        if (x === undefined) continue;
+        this.str(keys[i]!);
+        this.write(x, depth + 1);
       }
       return;
     }
@@ -193,19 +197,21 @@ export class Encoder {
 
   private str(s: string): void {
     const n = s.length;
-    // Short ASCII strings (nearly all keys) skip the TextEncoder.
     if (n < 32) {
-      let ascii = true;
-      for (let i = 0; i < n; i++) {
-        if (s.charCodeAt(i) >= 0x80) {
-          ascii = false;
-          break;
-        }
+      // Short ASCII (nearly all keys) skips the TextEncoder: written optimistically, redone
+      // below on the first non-ASCII character.
+      this.ensure(1 + n);
+      const buf = this.buf;
+      const start = this.pos;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        buf[start + 1 + i] = c;
       }
-      if (ascii) {
-        this.ensure(1 + n);
-        this.buf[this.pos++] = 0xa0 | n;
-        for (let i = 0; i < n; i++) this.buf[this.pos++] = s.charCodeAt(i);
+      if (i === n) {
+        buf[start] = 0xa0 | n;
+        this.pos = start + 1 + n;
         return;
       }
     }

@@ -160,6 +160,25 @@ describe('store/files', () => {
       assert.throws(() => new FileWriter().state({ _c: 1 }));
       assert.throws(() => readFile(concat(snapshotChunks(sampleStore(), { checked: false })), { requireChecked: true }), DecodeError);
     });
+    it('garbage (random bytes, mutated plain files) only ever gives DecodeError', () => {
+      const plain = concat(snapshotChunks(sampleStore(), { checked: false }));
+      fc.assert(
+        fc.property(fc.oneof(fc.uint8Array({ maxLength: 60 }), fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })).map(([i, x]) => {
+          const b = plain.slice();
+          b[i % b.length] = x;
+          return b;
+        })), (bad) => {
+          try {
+            const { records } = readFile(bad);
+            const t = new Store('test1');
+            loadRecords(t, records);
+          } catch (e) {
+            assert.ok(e instanceof DecodeError, String(e));
+          }
+        }),
+        { numRuns: RUNS },
+      );
+    });
     it('reads the same records however the file is chunked', () => {
       const r = new FileReader();
       const recs = [];
