@@ -8,7 +8,7 @@ import { TransmitLimitedQueue } from './broadcast.js';
 import { encodeMessage } from './codec.js';
 import { META_MAX_SIZE, PROTOCOL_VERSION_MAX, PROTOCOL_VERSION_MIN, type MemberlistConfig } from './config.js';
 import type { Delegates } from './delegate.js';
-import { Keyring } from './keyring.js';
+import type { Keyring } from './keyring.js';
 import {
   deadOrLeft,
   ipToBytes,
@@ -46,7 +46,7 @@ export class Memberlist {
   readonly rt: NodeRuntime;
   readonly log: SubLogger;
   readonly delegates: Delegates;
-  readonly keyring: Keyring | undefined;
+  private readonly keyringRef: Keyring | undefined;
   readonly awareness: Awareness;
   readonly queue: TransmitLimitedQueue;
   readonly state: Membership;
@@ -73,7 +73,7 @@ export class Memberlist {
     this.rt = rt;
     this.log = new SubLogger(rt.logger, 'memberlist');
     this.delegates = opts.delegates ?? {};
-    this.keyring = opts.keyring && opts.keyring.getKeys().length > 0 ? opts.keyring : undefined;
+    this.keyringRef = opts.keyring;
     this.advertise = opts.advertise ?? rt.packets.localAddr();
     this.rand = {
       probe: rt.random.fork('memberlist.probe'),
@@ -106,6 +106,11 @@ export class Memberlist {
 
   get name(): NodeName {
     return this.cfg.name;
+  }
+
+  /** The keyring while it holds keys (memberlist's EncryptionEnabled, checked on every use). */
+  get keyring(): Keyring | undefined {
+    return this.keyringRef && this.keyringRef.getKeys().length > 0 ? this.keyringRef : undefined;
   }
 
   /** Encryption version memberlist uses for our protocol version (0 only for protocol 1). */
