@@ -20,6 +20,8 @@ import { decodeTags, encodeTags } from './tags.js';
 export class SerfDelegate implements Delegate, EventDelegate, PingDelegate, ConflictDelegate, MergeDelegate, AliveDelegate {
   /** Serf messages we could not decode (for stats and tests). */
   decodeErrors = 0;
+  /** Relay messages we forwarded for others. */
+  relayed = 0;
 
   constructor(
     private readonly serf: Serf,
@@ -71,6 +73,7 @@ export class SerfDelegate implements Delegate, EventDelegate, PingDelegate, Conf
           break;
         }
         s.memberlist.sendToAddress({ host: ipToString(ip), port: header.destAddr.port }, inner);
+        this.relayed++;
         break;
       }
       default:

@@ -170,6 +170,28 @@ describe('interop: our Serf layer with a real serf agent', function () {
     assert.ok((await serfMembers(agent.rpcAddr)).some((m) => m.name === 'ours1' && m.status === 'alive'));
   });
 
+  it('relayed responses: through our node for the agents, and through the agents for us', async () => {
+    const { agent, ours } = await cluster();
+    const h2 = handlerScript('agent2');
+    const agent2 = await startSerfAgent({ node: 'agent2', profile: 'local', join: [agent.bind], extraArgs: [`-event-handler=${h2.path}`] });
+    await waitFor(() => ours.serf.members().filter((m) => m.status === MemberStatus.Alive).length === 3, 10_000, 'we see 3');
+    ours.serf.onEvent((e) => {
+      if (e.type === 'query') e.query.respond(new TextEncoder().encode('ours'));
+    });
+    const relays = () => (ours.serf.memberlist.delegates.delegate as unknown as { relayed: number }).relayed;
+    // Our query with relay factor 2: each agent answers directly and through both others (us
+    // included), and we count every member once.
+    const resp = ours.serf.query('relay-me', new Uint8Array(0), { relayFactor: 2, timeout: 2000 });
+    const answers: string[] = [];
+    for await (const r of resp.responses) answers.push(r.from);
+    assert.deepEqual(answers.sort(), ['agent1', 'agent2', 'ours1']);
+    assert.ok(relays() > 0, 'the agents relayed through us');
+    // The agent's query with relay factor 2: our relayed copies reach it and are deduplicated.
+    const out = await serfCli(agent2.rpcAddr, ['query', '-timeout=2s', '-relay-factor=2', 'relay-them', 'x']);
+    assert.equal(out.match(/Response from 'ours1'/g)?.length, 1);
+    assert.match(out, /Total Responses: 3/);
+  });
+
   it('coordinates: `serf rtt` between the agent and our node; our leave shows as left', async () => {
     const { agent, ours } = await cluster();
     await waitFor(() => ours.serf.getCachedCoordinate('agent1'), 15_000, 'we got the agent coordinate');
