@@ -37,7 +37,7 @@ export async function main(): Promise<void> {
   const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true });
 
   let bytes = 0;
-  const ours = time(() => (bytes = recs.reduce((n, r) => n + encode(r).length, 0)));
+  const ours = time(() => (bytes = recs.reduce<number>((n, r) => n + encode(r).length, 0)));
   const theirs = time(() => plain.forEach((r) => packr.pack(r)));
   const mb = bytes / 1e6;
   console.log(`encode: ours ${(mb / (ours / 1e3)).toFixed(1)} MB/s, msgpackr ${(mb / (theirs / 1e3)).toFixed(1)} MB/s, ratio ${(theirs / ours).toFixed(2)}`);
