@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import fc from 'fast-check';
 import { floodCoverage } from '../../sim/flood-protocol.js';
 import { describeFloodId, floodId, FloodNode } from '../../sim/flood.js';
 import { runScenario } from '../../sim/scenario.js';
@@ -25,9 +26,9 @@ describe('sim/flood', () => {
 
   it('property: after heal + a quiet period, every live node holds every message any live node holds', async () => {
     await assertProperty(
-      scenarioArb({ nodes: 5, activeMs: HEAL_AT, maxSteps: 10, actions: ['publish'] }),
-      async (sc) => {
-        const sim = new Simulation<FloodNode>({ seed: 'prop' });
+      fc.record({ sc: scenarioArb({ nodes: 5, activeMs: HEAL_AT, maxSteps: 10, actions: ['publish'] }), seed: fc.nat() }),
+      async ({ sc, seed }) => {
+        const sim = new Simulation<FloodNode>({ seed });
         await runScenario(sim, settle(sc, HEAL_AT, QUIET), {
           factory: (rt) => new FloodNode(rt, FLOOD),
           actions: { publish: (s, step) => void s.node(step.nodes![0]!)?.publish() },
