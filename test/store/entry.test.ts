@@ -30,7 +30,7 @@ describe('store/entry', () => {
         assert.deepEqual(again, [...again].sort(compareElements));
         assert.equal(again.length, root.childCount);
       }),
-      { numRuns: 200 },
+      { numRuns: 500 },
     );
   });
 
