@@ -77,8 +77,8 @@ describe('interop: our memberlist with a real serf agent', function () {
     const theirs = (await serfMembers(agent.rpcAddr)).filter((x) => x.status === 'alive').map((x) => x.name).sort();
     const mine = ours.ml.members().filter((n) => n.state === NodeStateType.Alive).map((n) => n.name).sort();
     assert.deepEqual(mine, theirs);
-    // Stays alive across several probe rounds (the agent probes us, we ack).
-    await delay(4_000);
+    // Stays alive across a few probe rounds (the agent probes us, we ack).
+    await delay(2_500);
     assert.equal(await memberStatus(agent, 'ours1'), 'alive');
   });
 
@@ -145,7 +145,8 @@ describe('interop: our memberlist with a real serf agent', function () {
       const ours = await startOurs('enc-ours', { keyring: new Keyring(key) });
       assert.equal((await ours.ml.join([agent.bind])).joined, 1);
       await waitFor(async () => (await memberStatus(agent, 'enc-ours')) === 'alive', 10_000, 'agent sees us');
-      await delay(3_000);
+      await waitFor(() => ours.ml.node('enc-agent')?.state === NodeStateType.Alive, 5_000, 'we see the agent');
+      await delay(1_500);
       assert.equal(await memberStatus(agent, 'enc-ours'), 'alive');
     });
 
