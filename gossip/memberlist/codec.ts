@@ -317,5 +317,5 @@ function decodeMessageUnchecked(buf: Uint8Array): PacketMessage {
 /** Decodes the msgpack value at the start of `buf`, ignoring what follows (as Go's decoder does). */
 function decodeBodyPrefix(buf: Uint8Array): GoValue {
   if (buf.length === 0) throw new DecodeError('missing message body', 1, 'memberlist message');
-  return decodeOne(buf, 0, { what: 'memberlist message' }).value;
+  return decodeOne(buf, 0, { what: 'memberlist message', keysAsStrings: true }).value;
 }

@@ -150,7 +150,7 @@ function parseMessage(buf: Uint8Array): { msg: StreamMessage; consumed: number }
   const what = 'memberlist stream';
   if (buf.length === 0) return null;
   const t = buf[0]!;
-  const value = (at: number): { value: GoValue; end: number } | null => tryDecode(buf, at, { what });
+  const value = (at: number): { value: GoValue; end: number } | null => tryDecode(buf, at, { what, keysAsStrings: true });
   switch (t) {
     case MessageType.pushPull: {
       const h = value(1);

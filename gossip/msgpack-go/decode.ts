@@ -8,6 +8,11 @@ export interface DecodeOptions {
   maxDepth?: number;
   /** Name for errors ("memberlist ping", ...). */
   what?: string;
+  /**
+   * Hand back short ASCII fixraw map keys as JS strings instead of bytes (struct field names):
+   * saves a copy and a conversion per field. Same bytes when re-encoded.
+   */
+  keysAsStrings?: boolean;
 }
 
 /** Internal marker: the input ended inside a value. Never escapes this module. */
@@ -22,6 +27,7 @@ class Reader {
     public pos: number,
     readonly maxDepth: number,
     readonly what: string,
+    readonly keysAsStrings = false,
   ) {
     this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   }
@@ -163,12 +169,29 @@ function readArray(r: Reader, n: number, depth: number, start: number): GoValue[
   return out;
 }
 
+/** A fixraw key of ASCII bytes as a string (position advanced), else null (nothing consumed). */
+function readAsciiKey(r: Reader): string | null {
+  const b = r.buf[r.pos];
+  if (b === undefined || b < 0xa0 || b > 0xbf) return null;
+  const n = b & 0x1f;
+  const end = r.pos + 1 + n;
+  if (end > r.buf.length) return null;
+  let out = '';
+  for (let i = r.pos + 1; i < end; i++) {
+    const c = r.buf[i]!;
+    if (c > 0x7f) return null;
+    out += String.fromCharCode(c);
+  }
+  r.pos = end;
+  return out;
+}
+
 function readMap(r: Reader, n: number, depth: number, start: number): GoMap {
   if (depth >= r.maxDepth) r.fail('msgpack nesting too deep', start);
   r.need(n * 2);
   const out: [GoValue, GoValue][] = [];
   for (let i = 0; i < n; i++) {
-    const k = readValue(r, depth + 1);
+    const k = r.keysAsStrings ? (readAsciiKey(r) ?? readValue(r, depth + 1)) : readValue(r, depth + 1);
     const v = readValue(r, depth + 1);
     out.push([k, v]);
   }
@@ -184,7 +207,7 @@ export function tryDecode(
   offset = 0,
   opts: DecodeOptions = {},
 ): { value: GoValue; end: number } | null {
-  const r = new Reader(buf, offset, opts.maxDepth ?? 64, opts.what ?? 'msgpack');
+  const r = new Reader(buf, offset, opts.maxDepth ?? 64, opts.what ?? 'msgpack', opts.keysAsStrings ?? false);
   try {
     const value = readValue(r, 0);
     return { value, end: r.pos };

@@ -107,6 +107,18 @@ describe('msgpack-go (go-msgpack 0.5.5 MsgpackHandle)', () => {
     assert.equal(asString(f.get('e'), 'e'), 'a');
   });
 
+  it('keysAsStrings: ASCII fixraw map keys come back as strings, same bytes on re-encode', () => {
+    const b = encode(goStruct({ Node: 'x', 'Sé': 1, [String.fromCharCode(0x41).repeat(40)]: 2 }));
+    const v = decode(b, { keysAsStrings: true }) as GoMap;
+    assert.deepEqual(
+      v.entries.map(([k]) => typeof k),
+      // sorted: the 40-byte key (raw16: stays bytes), Node (fixraw ASCII: string), Sé (not ASCII: bytes)
+      ['object', 'string', 'object'],
+    );
+    assert.deepEqual(encode(v), b);
+    assert.equal(asStruct(v, 't').get('Node') instanceof Uint8Array, true);
+  });
+
   it('ints outside 2^53 decode as bigint; ext values are kept', () => {
     assert.equal(decode(unhex('cfffffffffffffffff')), 2n ** 64n - 1n);
     assert.equal(decode(unhex('d38000000000000000')), -(2n ** 63n));
