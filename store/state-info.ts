@@ -150,6 +150,7 @@ export function enumNode(store: Store, name: NodeName, max = 0, current = false)
 export function killNode(store: Store, name: NodeName): void {
   const n = store.knownNode(name);
   if (!n) throw new ClientError(`unknown node ${name}`);
+  if (n === store.self) throw new ClientError(`Node ${name} is this server`); // python would drop its own record
   const held = entriesOfNode(store, n);
   for (const [, e] of held)
     if (e.chain && headNode(e.chain) === n) throw new ClientError(`Node ${name} has entry ${e.path.toString()}`);
