@@ -192,6 +192,20 @@ describe('interop: our Serf layer with a real serf agent', function () {
     assert.match(out, /Total Responses: 3/);
   });
 
+  it('a real agent that leaves is left for us, one that is killed is failed (with events)', async () => {
+    const { agent, ours } = await cluster();
+    const a2 = await startSerfAgent({ node: 'agent2', profile: 'local', join: [agent.bind] });
+    const status = (n: string) => ours.serf.members().find((m) => m.name === n)?.status;
+    await waitFor(() => status('agent2') === MemberStatus.Alive, 10_000, 'agent2 alive');
+    await a2.stop(); // SIGINT: graceful leave
+    await waitFor(() => status('agent2') === MemberStatus.Left, 10_000, 'agent2 left');
+    await agent.kill();
+    // Alone, no one confirms the suspicion: it runs its full max (6 x 3 s in the Local profile).
+    await waitFor(() => status('agent1') === MemberStatus.Failed, 30_000, 'agent1 failed');
+    const seen = ours.events.flatMap((e) => ('members' in e ? e.members.map((m) => `${e.type}:${m.name}`) : []));
+    assert.ok(seen.includes('member-leave:agent2') && seen.includes('member-failed:agent1'), seen.join(' '));
+  });
+
   it('coordinates: `serf rtt` between the agent and our node; our leave shows as left', async () => {
     const { agent, ours } = await cluster();
     await waitFor(() => ours.serf.getCachedCoordinate('agent1'), 15_000, 'we got the agent coordinate');
