@@ -2,11 +2,12 @@
 // one of its own — a drop-in for `serf agent` as far as the cluster goes: same flags (Go-style
 // -flag=value or --flag), profiles, keys and keyring file, tags, graceful leave on SIGINT.
 // (`serf agent`'s RPC port, event handlers and snapshots are not offered here.)
+import { lookup } from 'node:dns/promises';
 import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { isProfileName, profileConfig } from '../../gossip/memberlist/config.js';
 import { Keyring, keyFromBase64 } from '../../gossip/memberlist/keyring.js';
-import { ipToString } from '../../gossip/memberlist/node.js';
+import { ipToBytes, ipToString } from '../../gossip/memberlist/node.js';
 import type { Addr } from '../../gossip/runtime.js';
 import { SubLogger } from '../../gossip/runtime.js';
 import { defaultSerfConfig } from '../../gossip/serf/config.js';
@@ -86,6 +87,20 @@ export function loadKeyring(encrypt: string | undefined, keyringFile: string | u
   return new Keyring(keys[0], keys.slice(1));
 }
 
+/**
+ * memberlist itself takes IP literals only (no DNS in protocol code); resolve host names here,
+ * keeping an optional "name/" prefix and the port.
+ */
+export async function resolveJoinAddr(text: string, defaultPort: number): Promise<string> {
+  const slash = text.indexOf('/');
+  const prefix = slash > 0 ? text.slice(0, slash + 1) : '';
+  const a = parseHostPort(text.slice(prefix.length), defaultPort);
+  if (ipToBytes(a.host)) return text;
+  // IPv4 first, as Serf's agents usually bind it; IPv6 only when the name has no A record.
+  const { address, family } = await lookup(a.host, { family: 4 }).catch(() => lookup(a.host));
+  return `${prefix}${family === 6 ? `[${address}]` : address}:${a.port}`;
+}
+
 function str(f: Map<string, unknown>, k: string): string | undefined {
   const v = f.get(k);
   return typeof v === 'string' ? v : undefined;
@@ -144,7 +159,7 @@ export async function run(argv: string[]): Promise<number> {
       `distkv agent running!\n    Node name: '${name}'\n    Bind addr: '${rt.addr.host}:${rt.addr.port}'\n    Advertise: '${advertiseAddr.host}:${advertiseAddr.port}'\n    Encrypted: ${keyring ? 'true' : 'false'}\n    Profile: ${profile}\n`,
     );
 
-    const joins = list(f, 'join');
+    const joins = await Promise.all(list(f, 'join').map((j) => resolveJoinAddr(j, 7946)));
     if (joins.length) {
       try {
         const joined = await serf.join(joins);
@@ -157,6 +172,7 @@ export async function run(argv: string[]): Promise<number> {
       }
     }
     const retry = list(f, 'retry-join');
+    // Names in -retry-join are resolved at each attempt (they may not exist yet).
     if (retry.length) void retryJoin(serf, retry, retryInterval, retryMax, log);
   } catch (e) {
     if (e instanceof UsageError || (e instanceof Error && /key|keyring/i.test(e.message))) {
@@ -195,7 +211,7 @@ export async function run(argv: string[]): Promise<number> {
 async function retryJoin(serf: Serf, addrs: string[], interval: number, max: number, log: SubLogger): Promise<void> {
   for (let attempt = 1; serf.state() === 'alive'; attempt++) {
     try {
-      const joined = await serf.join(addrs);
+      const joined = await serf.join(await Promise.all(addrs.map((a) => resolveJoinAddr(a, 7946))));
       log.info('retry join completed', { joined });
       return;
     } catch (e) {
