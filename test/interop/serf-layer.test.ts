@@ -197,11 +197,11 @@ describe('interop: our Serf layer with a real serf agent', function () {
     const a2 = await startSerfAgent({ node: 'agent2', profile: 'local', join: [agent.bind] });
     const status = (n: string) => ours.serf.members().find((m) => m.name === n)?.status;
     await waitFor(() => status('agent2') === MemberStatus.Alive, 10_000, 'agent2 alive');
+    // Kill first, while agent2 is there to confirm the suspicion (alone it would run its full max).
+    await agent.kill();
+    await waitFor(() => status('agent1') === MemberStatus.Failed, 30_000, 'agent1 failed');
     await a2.stop(); // SIGINT: graceful leave
     await waitFor(() => status('agent2') === MemberStatus.Left, 10_000, 'agent2 left');
-    await agent.kill();
-    // Alone, no one confirms the suspicion: it runs its full max (6 x 3 s in the Local profile).
-    await waitFor(() => status('agent1') === MemberStatus.Failed, 30_000, 'agent1 failed');
     const seen = ours.events.flatMap((e) => ('members' in e ? e.members.map((m) => `${e.type}:${m.name}`) : []));
     assert.ok(seen.includes('member-leave:agent2') && seen.includes('member-failed:agent1'), seen.join(' '));
   });
