@@ -142,7 +142,16 @@ export async function run(argv: string[]): Promise<number> {
     if (!Number.isInteger(x) || x <= 0) throw new UsageError(`--${k} must be a positive integer`);
     return x;
   };
-  const r = benchStore({ keys: num('keys', 1_000_000), valueSize: num('value-size', 64), links: num('links', 3), log: (s) => process.stdout.write(s + '\n') });
+  let keys: number, valueSize: number, links: number;
+  try {
+    keys = num('keys', 1_000_000);
+    valueSize = num('value-size', 64);
+    links = num('links', 3);
+  } catch (e) {
+    process.stderr.write(`distkv bench: ${(e as Error).message}\n`);
+    return 2;
+  }
+  const r = benchStore({ keys, valueSize, links, log: (s) => process.stdout.write(s + '\n') });
   process.stdout.write(`bytes-per-key ${Math.round(r.storeOverhead)} apply-ops-per-s ${Math.round(r.remoteOpsPerS)}\n`);
   return 0;
 }
