@@ -1,7 +1,7 @@
 // Whole Serf nodes on our memberlist inside the deterministic simulator.
 import { strict as assert } from 'node:assert';
 import { MemberStatus } from '../../../gossip/serf/messages.js';
-import { liveSerfs, nodeName, runUntil, startSerfCluster } from './sim-helpers.js';
+import { liveSerfs, nodeName, runUntil, serfFactory, startSerfCluster } from './sim-helpers.js';
 
 const aliveCount = (s: { serf: { members(): { status: MemberStatus }[] } }) =>
   s.serf.members().filter((m) => m.status === MemberStatus.Alive).length;
@@ -96,5 +96,31 @@ describe('serf in the simulator: reproducibility', function () {
     const b = await once();
     assert.equal(a.hash, b.hash);
     assert.deepEqual(a.events, b.events);
+  });
+});
+
+describe('serf in the simulator: name conflicts', function () {
+  this.timeout(60_000);
+
+  it('a newcomer claiming a taken name loses the vote and shuts down; the cluster keeps the original', async () => {
+    const sim = await startSerfCluster({ seed: 'serf-conflict', n: 3 });
+    assert.ok(await runUntil(sim, () => liveSerfs(sim).every((s) => aliveCount(s) === 3), 20_000));
+    const original = sim.addrOf(nodeName(1));
+    await sim.addNode(
+      'impostor',
+      serfFactory((c) => {
+        c.nodeName = nodeName(1);
+      }, nodeName(0)),
+    );
+    const impostor = sim.node('impostor')!;
+    assert.ok(await runUntil(sim, () => impostor.serf.state() === 'shutdown', 30_000), 'impostor shut down');
+    await sim.runFor(5_000);
+    for (const n of [0, 1, 2].map(nodeName)) {
+      const s = sim.node(n)!.serf;
+      const m = s.members().find((x) => x.name === nodeName(1))!;
+      assert.equal(m.status, MemberStatus.Alive, n);
+      assert.equal(m.port, original.port, n);
+    }
+    assert.equal(sim.node(nodeName(1))!.serf.state(), 'alive');
   });
 });
