@@ -46,8 +46,15 @@ export class RecoveryDelays {
         return;
       }
     }
+    const ms = positionDelaySeconds(gap, pos) * SEC;
+    // Position 0 sends at once: in Python the zero-timeout task sends before the actor handles
+    // its next message, so a ping arriving in the same instant cannot cancel it.
+    if (ms <= 0) {
+      send();
+      return;
+    }
     const wait: Pending = {
-      timer: this.clock.setTimer(positionDelaySeconds(gap, pos) * SEC, () => {
+      timer: this.clock.setTimer(ms, () => {
         if (this.recoverPings.get(node) !== wait) return; // superseded
         this.recoverPings.delete(node);
         send();
@@ -59,7 +66,13 @@ export class RecoveryDelays {
   /** Re-send our newer config after the position delay; a newer call replaces a pending one. */
   scheduleVersion(pos: number, gap: number, send: () => void): void {
     this.versionJob?.cancel();
-    const job = this.clock.setTimer(positionDelaySeconds(gap, pos) * SEC, () => {
+    this.versionJob = undefined;
+    const ms = positionDelaySeconds(gap, pos) * SEC;
+    if (ms <= 0) {
+      send(); // as for `hist`: position 0 answers at once
+      return;
+    }
+    const job = this.clock.setTimer(ms, () => {
       if (this.versionJob === job) this.versionJob = undefined;
       send();
     });
