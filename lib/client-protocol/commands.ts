@@ -1,0 +1,280 @@
+// The client commands (python `ServerClient.cmd_*` and the streamed `SCmd_*`), by action name.
+// Replies keep python's key order; paths in requests are relative to the connection's chroot.
+import { ClientError } from '../../store/errors.js';
+import { NOT_GIVEN, entryToWire } from '../../store/entry.js';
+import { chainToWire } from '../../store/chain.js';
+import { isUnsafeObjectKey } from '../../store/codec-value.js';
+import type { Value, ValueObject } from '../../store/codec.js';
+import { Path, type PathElement } from '../../store/path.js';
+import { PathShortener } from '../../store/path-shortener.js';
+import type { SetOptions } from '../../store/store.js';
+import { updateToWire } from '../../store/update-wire.js';
+import type { OutStream, ServerConnection } from './connection.js';
+import { Request, RequestError } from './msg.js';
+
+/** A single-reply command returns its result (python `_process` wraps it) or NO_REPLY. */
+export const NO_REPLY: unique symbol = Symbol('no reply');
+
+export type Command =
+  | { kind: 'single'; run(conn: ServerConnection, req: Request): unknown }
+  | { kind: 'stream'; run(conn: ServerConnection, req: Request, out: OutStream): Promise<void> };
+
+const single = (run: (conn: ServerConnection, req: Request) => unknown): Command => ({ kind: 'single', run });
+const stream = (run: (conn: ServerConnection, req: Request, out: OutStream) => Promise<void>): Command => ({ kind: 'stream', run });
+
+/** The meta tree's root: `*_internal` commands address paths below it. */
+const META = Path.trusted([null]);
+
+/** The absolute path of a request's `path`. python: None elements only outside a chroot. */
+function target(conn: ServerConnection, req: Request, internal = false, allowNulls = true): Path {
+  const rel = req.path();
+  if (internal) return META.concat(rel);
+  if ((conn.root.length > 0 || !allowNulls) && rel.elements.includes(null)) throw new RequestError('Null path element');
+  return conn.root.concat(rel);
+}
+
+function getValue(conn: ServerConnection, req: Request, internal: boolean): unknown {
+  const store = conn.ctx.store;
+  const nchain = req.int('nchain', 0);
+  if (req.has('node') && !req.has('path')) {
+    const e = store.entryForTick(req.str('node'), req.int('tick', 0));
+    return entryToWire(e, nchain, conn.root.length);
+  }
+  const e = store.get(target(conn, req, internal));
+  if (!e) {
+    const res: ValueObject = {};
+    if (nchain) res.chain = null;
+    return res;
+  }
+  return entryToWire(e, nchain, -1);
+}
+
+/** set/delete preconditions and options (python `_set_value`). */
+function setOptions(req: Request): SetOptions {
+  const opts: SetOptions = { nchain: req.int('nchain', 1) };
+  if (req.flag('idem')) opts.idem = true;
+  if (req.has('prev')) opts.prev = req.get('prev') as Value;
+  if (req.has('chain')) {
+    const c = req.get('chain');
+    const ch = c === null || c === undefined ? null : Request.from(c);
+    if (c !== null && c !== undefined && !ch) throw new RequestError('chain must be a map or None');
+    if (!ch || !ch.has('node')) opts.chain = null;
+    else {
+      const node = ch.get('node');
+      const tick = ch.get('tick');
+      if (typeof node !== 'string') throw new RequestError('chain.node must be a string');
+      if (typeof tick !== 'number' || !Number.isSafeInteger(tick)) throw new RequestError('chain.tick must be an integer');
+      opts.chain = { node, tick };
+    }
+  }
+  return opts;
+}
+
+function setValue(conn: ServerConnection, req: Request, internal: boolean): unknown {
+  if (!req.has('value')) throw new RequestError("Call 'delete_value' if you want to clear the value");
+  const path = target(conn, req, internal);
+  const opts = setOptions(req);
+  return conn.ctx.store.setValue(path, req.get('value') as Value, opts);
+}
+
+function deleteValue(conn: ServerConnection, req: Request, internal: boolean): unknown {
+  if (req.has('value')) throw new RequestError("A deleted entry can't have a value");
+  const path = target(conn, req, internal);
+  const opts = setOptions(req);
+  return conn.ctx.store.deleteValue(path, opts);
+}
+
+/** A dict from keys that may not all be plain strings (Map when a plain object would reorder them). */
+function dictOf(pairs: [PathElement, Value | null][]): Value {
+  if (pairs.every(([k]) => typeof k === 'string' && !isUnsafeObjectKey(k))) {
+    const o: ValueObject = {};
+    for (const [k, v] of pairs) o[k as string] = v;
+    return o;
+  }
+  return new Map<Value, Value>(pairs as [Value, Value][]);
+}
+
+function enumerate(conn: ServerConnection, req: Request, internal: boolean): unknown {
+  // python's plain `enum` passes nulls_ok=None: no None elements in its path
+  const path = target(conn, req, internal, internal);
+  const store = conn.ctx.store;
+  if (!store.get(path)) throw new ClientError(`KeyError: ${path.toString()}`);
+  const withData = req.flag('with_data');
+  const res = store.enumerate(path, { withData, empty: req.flag('empty') });
+  return { result: withData ? dictOf(res as [PathElement, Value | null][]) : (res as Value) };
+}
+
+async function getTree(conn: ServerConnection, req: Request, out: OutStream, internal: boolean): Promise<void> {
+  const store = conn.ctx.store;
+  const path = target(conn, req, internal);
+  const start = store.get(path);
+  if (!start) throw new ClientError(`KeyError: ${path.toString()}`);
+  const chop = internal ? 0 : conn.root.length;
+  const nchain = req.int('nchain', 0);
+  const maxDepth = req.optInt('max_depth');
+  const minDepth = req.optInt('min_depth');
+  const shorter = new PathShortener(path.slice(chop));
+  for (const [e] of store.iterate(path, { minDepth, maxDepth, empty: req.flag('empty') })) {
+    const res = entryToWire(e, nchain, chop) as unknown as ValueObject;
+    const s = shorter.shorten(res.path as Path);
+    res.path = s.path;
+    res.depth = s.depth;
+    await out.send(res);
+  }
+}
+
+async function watch(conn: ServerConnection, req: Request, out: OutStream): Promise<void> {
+  const store = conn.ctx.store;
+  const path = target(conn, req);
+  const nchain = req.int('nchain', 0);
+  const w = store.watch(path, {
+    fetch: req.flag('fetch'),
+    minDepth: req.int('min_depth', 0),
+    maxDepth: req.int('max_depth', -1),
+    empty: req.flag('empty'),
+    limit: conn.ctx.watchBuffer,
+  });
+  out.onCancel(() => w.close());
+  const chop = conn.root.length;
+  const shorter = new PathShortener(path.slice(chop));
+  try {
+    for await (const item of w) {
+      if (item.kind === 'uptodate') {
+        await out.send({ state: 'uptodate' });
+        continue;
+      }
+      const res = entryToWire(item.entry, nchain, chop) as unknown as ValueObject;
+      const s = shorter.shorten(res.path as Path);
+      res.path = s.path;
+      res.depth = s.depth;
+      await out.send(res);
+    }
+  } finally {
+    w.close();
+  }
+}
+
+/** python cmd_delete_tree: a count, or (nchain) a stream of the deletions without wseq. */
+function deleteTree(conn: ServerConnection, req: Request): unknown {
+  const rel = req.path();
+  if (rel.length === 0) throw new RequestError("You can't delete the root node");
+  const path = target(conn, req);
+  const nchain = req.int('nchain', 0);
+  const store = conn.ctx.store;
+  if (!nchain) {
+    if (!store.get(path)) return false;
+    return { changed: store.deleteTree(path).length };
+  }
+  const seq = req.int('seq', 0);
+  conn.send({ seq, state: 'start' });
+  const chop = conn.root.length;
+  const shorter = new PathShortener(rel);
+  if (store.get(path)) {
+    for (const ev of store.deleteTree(path)) {
+      const r = chainToWire(ev.chain, nchain) as unknown as ValueObject;
+      r.path = ev.entry.path.slice(chop);
+      if (ev.old !== NOT_GIVEN) r.old_value = ev.old;
+      r.tock = ev.tock;
+      r.seq = seq;
+      const s = shorter.shorten(r.path as Path);
+      r.path = s.path;
+      r.depth = s.depth;
+      conn.safeSend(r);
+    }
+  }
+  conn.send({ seq, state: 'end' });
+  return NO_REPLY;
+}
+
+function chroot(conn: ServerConnection, req: Request): unknown {
+  const rel = req.path();
+  if (rel.length) {
+    if (rel.elements.includes(null)) throw new RequestError('Null path element');
+    conn.root = conn.root.concat(rel);
+  }
+  const e = conn.ctx.store.follow(conn.root);
+  return entryToWire(e, 2, conn.root.length);
+}
+
+function getState(conn: ServerConnection, req: Request): unknown {
+  const f = (k: string): boolean => req.flag(k);
+  return conn.ctx.store.getState({
+    nodes: f('nodes'),
+    known: f('known'),
+    superseded: f('superseded'),
+    present: f('present'),
+    deleted: f('deleted'),
+    missing: f('missing'),
+    remote_missing: f('remote_missing'),
+    node_drop: f('node_drop'),
+  });
+}
+
+function update(conn: ServerConnection, req: Request): unknown {
+  const store = conn.ctx.store;
+  const path = target(conn, req);
+  let msg: Value = req.raw as Value;
+  if (conn.root.length) {
+    const copy = new Map<Value, Value>(req.raw instanceof Map ? req.raw : Object.entries(req.raw));
+    copy.set('path', path);
+    msg = copy;
+  }
+  if (store.applyUpdate(msg, 'load') !== 'applied') return false;
+  const e = store.get(path)!;
+  return updateToWire(e.chain!, e.path, e.value, e.tock, -1, conn.root.length);
+}
+
+async function save(conn: ServerConnection, req: Request): Promise<unknown> {
+  const p = conn.ctx.persistence;
+  if (!p) throw new ClientError('this server cannot save');
+  await p.save(req.str('path'), req.flag('full'));
+  return true;
+}
+
+async function log(conn: ServerConnection, req: Request): Promise<unknown> {
+  const p = conn.ctx.persistence;
+  if (!p) throw new ClientError('this server cannot log');
+  const path = req.get('path');
+  if (path !== undefined && path !== null && typeof path !== 'string') throw new RequestError('path must be a string');
+  await p.log(path ?? undefined, req.flag('fetch'));
+  return true;
+}
+
+function stop(conn: ServerConnection, req: Request): unknown {
+  const t = conn.tasks.get(req.int('task', -1));
+  if (!t) return false;
+  t.cancel();
+  return true;
+}
+
+function killNode(conn: ServerConnection, req: Request): unknown {
+  const name = req.str('node');
+  conn.ctx.store.killNode(name);
+  conn.ctx.replica?.nodeDropped?.(name);
+  return undefined;
+}
+
+export const COMMANDS: Record<string, Command> = {
+  get_value: single((c, r) => getValue(c, r, false)),
+  set_value: single((c, r) => setValue(c, r, false)),
+  delete_value: single((c, r) => deleteValue(c, r, false)),
+  delete_tree: single(deleteTree),
+  get_tree: stream((c, r, o) => getTree(c, r, o, false)),
+  watch: stream(watch),
+  enum: single((c, r) => enumerate(c, r, false)),
+  enumerate: single((c, r) => enumerate(c, r, false)),
+  get_tock: single((c) => ({ tock: c.ctx.store.nextTock() })),
+  root: single(chroot),
+  get_state: single(getState),
+  get_internal: single((c, r) => getValue(c, r, true)),
+  set_internal: single((c, r) => setValue(c, r, true)),
+  delete_internal: single((c, r) => deleteValue(c, r, true)),
+  enum_internal: single((c, r) => enumerate(c, r, true)),
+  get_tree_internal: stream((c, r, o) => getTree(c, r, o, true)),
+  enum_node: single((c, r) => ({ result: c.ctx.store.enumNode(r.str('node'), r.int('max', 0), r.flag('current')) })),
+  kill_node: single(killNode),
+  update: single(update),
+  save: single(save),
+  log: single(log),
+  stop: single(stop),
+};

@@ -1,0 +1,39 @@
+// What a client connection needs from the server it belongs to: the store, identity, limits,
+// and the seams for what comes next (replication broadcasts, persistence).
+import type { Logger } from '../../gossip/runtime.js';
+import type { ChangeEvent, Store } from '../../store/store.js';
+
+/** DistKV 0.57.4: the version the greeting announces (python clients only display it). */
+export const PROTOCOL_VERSION: readonly number[] = [0, 57, 4];
+
+/**
+ * The replication layer as the client protocol sees it (next session: Serf broadcasts). Local
+ * changes reach it through Store.onChange with origin 'local'; these are the extra hooks.
+ */
+export interface ReplicaHook {
+  /** A node was removed with kill_node: broadcast `info {node_drop: [name]}`. */
+  nodeDropped?(name: string): void;
+  /** Every local change, after it is applied (python's update broadcast). */
+  localChange?(ev: ChangeEvent): void;
+}
+
+/** save/log commands; absent = those commands answer with an error. */
+export interface Persistence {
+  /** A full snapshot to `path` (python `save`). */
+  save(path: string, full: boolean): Promise<void>;
+  /** Start a change log at `path` (replacing a running one), or stop logging when undefined. */
+  log(path: string | undefined, fetch: boolean): Promise<void>;
+}
+
+export interface ServerContext {
+  readonly store: Store;
+  readonly logger: Logger;
+  /** The flow-control window offered in the greeting (python `server.buffer`, default 10). */
+  readonly qlen: number;
+  /** Changes a watch may fall behind before it is cut off (python: 100). */
+  readonly watchBuffer: number;
+  /** Largest accepted request in bytes. */
+  readonly maxMessageBytes: number;
+  readonly replica?: ReplicaHook;
+  readonly persistence?: Persistence;
+}
