@@ -5,7 +5,7 @@
 // Where python loses data or diverges we deliberately differ — each spot says so and
 // docs/distkv-model.md lists them; the wire forms stay python's.
 import type { Value } from './codec-value.js';
-import { type ChainWire, attach, chainEquals, chainLt, headNode, headTick, links, tickOf } from './chain.js';
+import { type ChainWire, attach, chainEquals, chainLt, headNode, headTick, tickOf } from './chain.js';
 import { NOT_GIVEN, Entry, type EntryChain, type Stored, type StoreNode } from './entry.js';
 import { NotReadyError } from './errors.js';
 import { NodeTicks, type NodeName } from './node-ticks.js';
@@ -183,7 +183,9 @@ export class StoreCore {
     this.tockSeen(tock);
     // python's NodeEvent.deserialize: every link raises its node's known tick (this is also how
     // a restarted node resumes its numbering) and clears it from `reported`.
-    for (const [n, t] of links(u.chain)) {
+    for (let i = 0; i < u.chain.length; i += 2) {
+      const n = u.chain[i] as StoreNode;
+      const t = u.chain[i + 1] as number;
       n.raiseTick(t);
       if (t > 0) n.seen(t, false);
     }
