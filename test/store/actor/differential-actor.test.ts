@@ -18,6 +18,8 @@ interface Case {
   name: string;
   config: Partial<ActorConfig>;
   value: ActorValue;
+  /** false: start passive (the del actor). */
+  enabled: boolean;
   draws: number[];
   inject: [number, Record<string, unknown>][];
   until: number;
@@ -62,6 +64,7 @@ function runOurs(c: Case): Result {
     random: new ScriptedRandom([...c.draws]),
     config: c.config,
     fixCrossedPings: false, // compare with asyncactor exactly
+    enabled: c.enabled,
     transport: {
       send: (msg) => {
         out.sent.push([clock.now() / 1000, structuredClone(msg)]);
@@ -74,7 +77,15 @@ function runOurs(c: Case): Result {
   actor.setValue(c.value);
   actor.on((e) => out.events.push([clock.now() / 1000, summary(e)]));
   actor.start();
-  for (const [t, payload] of c.inject) clock.setTimer(t * 1000, () => handler(structuredClone(payload)));
+  for (const [t, payload] of c.inject) {
+    clock.setTimer(t * 1000, () => {
+      const act = payload['action'];
+      if (act === 'value') actor.setValue(payload['value'] as ActorValue);
+      else if (act === 'enable') actor.enable((payload['n'] as number | null) ?? undefined);
+      else if (act === 'disable') actor.disable();
+      else handler(structuredClone(payload));
+    });
+  }
   clock.runUntil(c.until * 1000);
   actor.stop();
   return out;
@@ -105,13 +116,24 @@ const message = fc.oneof(
   { weight: 2, arbitrary: fc.record({ value, history: fc.shuffledSubarray([...others, 'me'], { minLength: 1, maxLength: 3 }) }).map(({ value, history }) => ({ t: 'hist', value, history })) },
   { weight: 1, arbitrary: fc.record({ node: fc.constantFrom(...others), version: fc.nat(2) }).map(({ node, version }) => ({ t: 'vers', node, cycle: 10, gap: 2, nodes: 5, splits: 4, n_hosts: 10, version, force_in: 0 })) },
   { weight: 1, arbitrary: fc.constantFrom(...others).map((node) => ({ t: 'init', node })) },
+  { weight: 1, arbitrary: value.map((v) => ({ action: 'value', value: v })) },
 );
+// enable()/disable() only after the startup wait: before it, Python's enable() pings at once
+// and ours waits for the startup (a documented difference).
+const action = fc.oneof(
+  fc.constantFrom(null, 3, 7).map((n) => ({ action: 'enable', n })),
+  fc.constant({ action: 'disable' }),
+);
+const lateTime = fc.integer({ min: 15_000_000, max: 150_000_000 }).map((us) => us / 1e6 + 0.0000029);
 const caseArb: fc.Arbitrary<Case> = fc.record({
   name: fc.constant('me'),
   config: fc.constantFrom<Partial<ActorConfig>>({ cycle: 10, gap: 2 }, { cycle: 10, gap: 2, nodes: 3, splits: 2 }, { cycle: 6, gap: 1.5 }),
   value,
+  enabled: fc.boolean(),
   draws: fc.array(fc.integer({ min: 0, max: 999_999 }).map((x) => x / 1e6), { minLength: 400, maxLength: 400 }),
-  inject: fc.array(fc.tuple(time, message), { maxLength: 14 }).map((xs) => xs.sort((a, b) => a[0] - b[0]) as [number, Record<string, unknown>][]),
+  inject: fc
+    .tuple(fc.array(fc.tuple(time, message), { maxLength: 14 }), fc.array(fc.tuple(lateTime, action), { maxLength: 2 }))
+    .map(([xs, ys]) => [...xs, ...ys].sort((a, b) => a[0] - b[0]) as [number, Record<string, unknown>][]),
   until: fc.constant(160),
 });
 
@@ -135,6 +157,8 @@ describe('store/actor: whole-actor differential fuzz against Python asyncactor (
     const code = readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'py-actor-sim.py'), 'utf8');
     const py = JSON.parse(await runPyScript(code, [join(dir, 'cases.json')], 600_000)) as Result[];
     let compared = 0;
+    let nSent = 0;
+    let nEvents = 0;
     cases.forEach((c, i) => {
       const theirs = py[i]!;
       if (theirs.crash !== null) return; // the Python actor died (we keep going by design)
@@ -143,7 +167,10 @@ describe('store/actor: whole-actor differential fuzz against Python asyncactor (
       assert.deepEqual(unmatched(ours.sent, theirs.sent), { ours: [], theirs: [] }, `sends differ, ${ctx}`);
       assert.deepEqual(unmatched(ours.events, theirs.events), { ours: [], theirs: [] }, `events differ, ${ctx}`);
       compared++;
+      nSent += ours.sent.length;
+      nEvents += ours.events.length;
     });
+    console.log(`      compared ${compared}/${cases.length} cases: ${nSent} sends, ${nEvents} events`);
     assert.ok(compared >= cases.length * 0.9, `only ${compared} of ${cases.length} cases ran to the end in Python`);
   });
 });

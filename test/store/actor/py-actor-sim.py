@@ -75,14 +75,23 @@ async def run_case(case):
     out = {"sent": tr.sent, "events": events, "crash": None}
     try:
         async with trio.open_nursery() as n:
-            actor = Actor(tr, case["name"], case["config"])
+            actor = Actor(tr, case["name"], case["config"], enabled=case.get("enabled", True))
             actor._rand = Draws(case["draws"])
             if case["value"] is not None:
                 await actor.set_value(tuple(case["value"]))
             async def injector():
                 for t, payload in case["inject"]:
                     await trio.sleep_until(t0 + t)
-                    tr.deliver(wire(payload))
+                    act = payload.get("action")
+                    if act == "value":
+                        v = payload["value"]
+                        await actor.set_value(None if v is None else tuple(v))
+                    elif act == "enable":
+                        await actor.enable(payload.get("n"))
+                    elif act == "disable":
+                        await actor.disable()
+                    else:
+                        tr.deliver(wire(payload))
             async def watcher():
                 async for e in actor:
                     events.append([trio.current_time() - t0, summary(e)])
