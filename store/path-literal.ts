@@ -131,15 +131,30 @@ function stringToken(src: string, i: number): { v: string | Uint8Array; end: num
 }
 
 function tokenize(src: string): Tok[] {
+  if (src.includes('\0')) throw new Error('source code string cannot contain null bytes');
   const toks: Tok[] = [];
+  let depth = 0;
   let i = 0;
   while (i < src.length) {
     const c = src[i]!;
-    if (/\s/.test(c)) {
+    if (c === ' ' || c === '\t' || c === '\f') {
       i++;
       continue;
     }
-    if ('(),+-'.includes(c)) {
+    if (c === '\n' || c === '\r') {
+      // Python parses the text as a module: a newline outside brackets ends a statement.
+      i++;
+      if (depth === 0) {
+        toks.push({ t: 'op', v: 'nl' });
+        // A statement may not start indented (Python: "unexpected indent"); blank lines may.
+        const rest = /^[ \t\f]+([^ \t\f\r\n]?)/.exec(src.slice(i));
+        if (rest && rest[1] !== '') throw new Error('unexpected indent');
+      }
+      continue;
+    }
+    if ('(),+-;'.includes(c)) {
+      if (c === '(') depth++;
+      else if (c === ')') depth--;
       toks.push({ t: 'op', v: c });
       i++;
       continue;
@@ -159,12 +174,12 @@ function tokenize(src: string): Tok[] {
     if (/[0-9.]/.test(c)) {
       const m = NUMBER.exec(src.slice(i));
       if (!m || m[0] === '.') throw new Error(`invalid syntax at ${JSON.stringify(src.slice(i))}`);
-      if (/^[A-Za-z0-9_]/.test(src.slice(i + m[0].length))) throw new Error('invalid decimal literal');
+      if (/^[\p{XID_Continue}]/u.test(src.slice(i + m[0].length))) throw new Error('invalid decimal literal');
       toks.push({ t: 'num', v: numberToken(m[0]) });
       i += m[0].length;
       continue;
     }
-    const name = /^[A-Za-z_][A-Za-z0-9_]*/.exec(src.slice(i));
+    const name = /^[\p{XID_Start}_][\p{XID_Continue}]*/u.exec(src.slice(i));
     if (name) {
       toks.push({ t: 'name', v: name[0] });
       i += name[0].length;
@@ -177,7 +192,11 @@ function tokenize(src: string): Tok[] {
 
 class LiteralParser {
   private i = 0;
-  constructor(private readonly toks: Tok[]) {}
+  /** Syntax-only mode (later statements, which Python parses but never evaluates): any name goes. */
+  constructor(
+    private readonly toks: Tok[],
+    private readonly anyName = false,
+  ) {}
 
   private peekOp(v: string): boolean {
     const t = this.toks[this.i];
@@ -226,7 +245,7 @@ class LiteralParser {
       case 'name':
         if (t.v === 'True') return true;
         if (t.v === 'False') return false;
-        if (t.v === 'None') return null;
+        if (t.v === 'None' || this.anyName) return null;
         throw new Error(`name ${JSON.stringify(t.v)} is not defined`);
       case 'op':
         if (t.v !== '(') throw new Error(`unexpected ${JSON.stringify(t.v)}`);
@@ -271,9 +290,28 @@ function plus(v: PathElement): PathElement {
 /** Evaluates one `:<literal>` element; throws Error when Python would refuse it (or we do). */
 export function evalPathLiteral(src: string): PathElement {
   const toks = tokenize(src.trim());
-  if (toks.length === 0) throw new Error('empty expression');
-  const p = new LiteralParser(toks);
-  const v = p.tuple();
-  p.end();
-  return v;
+  // Statements: split at top-level newlines and semicolons. simpleeval parses them all (so each
+  // must be valid) and evaluates only the first.
+  const stmts: Tok[][] = [[]];
+  const seps: string[] = [];
+  for (const t of toks) {
+    if (t.t === 'op' && (t.v === 'nl' || t.v === ';')) {
+      stmts.push([]);
+      seps.push(t.v);
+    } else stmts[stmts.length - 1]!.push(t);
+  }
+  if (stmts[0]!.length === 0) throw new Error('empty expression');
+  let value: PathElement = null;
+  stmts.forEach((st, i) => {
+    if (st.length === 0) {
+      // blank lines and one trailing ';' are fine, an empty statement between ';' is not
+      if (seps[i - 1] === ';' && i < stmts.length - 1 && seps[i] === ';') throw new Error('invalid syntax');
+      return;
+    }
+    const p = new LiteralParser(st, i > 0);
+    const v = p.tuple();
+    p.end();
+    if (i === 0) value = v;
+  });
+  return value;
 }

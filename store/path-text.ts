@@ -145,11 +145,11 @@ function evaluate(s: string, mode: EvalMode): PathElement {
     case 'bin':
       return parsePyInt(s, 2);
     case 'hexbytes': {
-      // Python's bytes.fromhex: hex pairs, ASCII whitespace allowed between pairs.
+      // Python's bytes.fromhex: hex pairs; ASCII whitespace (only) is skipped.
       const out: number[] = [];
       let i = 0;
       while (i < s.length) {
-        if (/\s/.test(s[i]!)) {
+        if (/[ \t\n\r\f\v]/.test(s[i]!)) {
           i++;
           continue;
         }
