@@ -34,6 +34,29 @@ function cpuMs(c0: NodeJS.CpuUsage): number {
   return (u.user + u.system) / 1000;
 }
 
+/**
+ * The simulator's own cost per datagram: `nodes` relays, each forwarding every datagram it gets
+ * to one random peer, until `events` deliveries ran (no protocol work to speak of).
+ */
+async function relay(events: number, nodes: number): Promise<number> {
+  const sim = new Simulation({ seed: 'relay' });
+  let left = events;
+  for (const n of nodeNames(nodes))
+    sim.define(n, (rt) => {
+      const peers = rt.peers();
+      const hop = (b: Uint8Array): void => rt.packets.sendTo(peers[rt.random.int(peers.length)]!, b);
+      rt.packets.onPacket((_from, b) => {
+        if (--left > 0) hop(b);
+      });
+      rt.clock.setTimer(rt.random.next() * 10, () => hop(new Uint8Array(64)));
+      return { stop() {} };
+    });
+  for (const n of sim.names()) await sim.start(n);
+  const c0 = process.cpuUsage();
+  await sim.run(Infinity);
+  return cpuMs(c0);
+}
+
 function fmt(n: number): string {
   return n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : n.toFixed(0);
 }
@@ -55,9 +78,11 @@ export async function main(): Promise<void> {
   const pendingAvg = Math.max(1, Math.round(st.sent / (VIRTUAL_MS / 5)));
   const bareSync = (await bareLoop(st.events, Math.max(NODES, pendingAvg), false)) as number;
   const bareAsync = await bareLoop(st.events, Math.max(NODES, pendingAvg), true);
+  const relayCpu = await relay(st.events, NODES);
   console.log(`flood ${NODES} nodes × ${VIRTUAL_MS / 1000} s virtual: ${fmt(st.events)} events, ${fmt(st.delivered)} datagrams, ${st.streams.opened} streams, ${cov.published} messages (all held by all: ${cov.complete})`);
   console.log(`  wall ${(wall / 1000).toFixed(2)} s (cpu ${(cpu / 1000).toFixed(2)} s), ${fmt(st.events / (wall / 1000))} events/s, virtual/wall ${(VIRTUAL_MS / wall).toFixed(2)}x, ${(cpu * 1e6 / st.events).toFixed(0)} cpu-ns/event`);
   console.log(`  reference: bare scheduler, same ${fmt(st.events)} no-op events (cpu): runSync ${bareSync.toFixed(0)} ms (${(bareSync * 1e6 / st.events).toFixed(0)} ns/event), async run ${bareAsync.toFixed(0)} ms (${(bareAsync * 1e6 / st.events).toFixed(0)} ns/event)`);
+  console.log(`  simulator alone (datagram relay, ${NODES} nodes, same event count): ${relayCpu.toFixed(0)} ms cpu (${(relayCpu * 1e6 / st.events).toFixed(0)} ns/event), ${(relayCpu / bareAsync).toFixed(1)}x the bare async loop`);
   console.log(`  ratio (cpu) flood/bare-async ${(cpu / bareAsync).toFixed(1)}x, flood/bare-sync ${(cpu / bareSync).toFixed(1)}x, async-drain overhead ${(bareAsync / bareSync).toFixed(1)}x`);
   console.log(`  trace ${sim.traceHash()}`);
 }

@@ -19,6 +19,8 @@ export class SimHost {
   private deferredTimers: (() => void)[] = [];
   private deferredIo: (() => void)[] = [];
   private nextEphemeral = 40000;
+  /** The current life's datagram handler (undefined while down or not listening). */
+  packetHandler: ((from: Addr, bytes: Uint8Array) => void) | undefined;
 
   constructor(
     readonly name: string,
@@ -65,6 +67,7 @@ export class SimHost {
 
   /** Ends the current life: every pending callback of it is dropped. */
   kill(): void {
+    this.packetHandler = undefined;
     this.epoch++;
     this.up = false;
     this.paused = false;
@@ -74,6 +77,7 @@ export class SimHost {
 
   /** Starts a new life; returns its epoch. */
   boot(): number {
+    this.packetHandler = undefined;
     this.epoch++;
     this.up = true;
     this.paused = false;

@@ -45,7 +45,6 @@ export function totalDropped(s: NetStats): number {
 }
 
 export class SimPacketTransport implements PacketTransport {
-  handler: ((from: Addr, bytes: Uint8Array) => void) | undefined;
   closed = false;
   constructor(
     private readonly net: SimNetwork,
@@ -60,11 +59,12 @@ export class SimPacketTransport implements PacketTransport {
     this.net.sendPacket(this.host, to, bytes);
   }
   onPacket(handler: (from: Addr, bytes: Uint8Array) => void): void {
-    this.handler = handler;
+    if (this.closed || this.host.epoch !== this.epoch) return;
+    this.host.packetHandler = handler;
   }
   close(): Promise<void> {
+    if (!this.closed && this.host.epoch === this.epoch) this.host.packetHandler = undefined;
     this.closed = true;
-    this.handler = undefined;
     return Promise.resolve();
   }
 }
@@ -76,8 +76,6 @@ export class SimNetwork {
   private readonly hostsByName = new Map<string, SimHost>();
   private readonly hostsByIp = new Map<string, SimHost>();
   readonly hosts: SimHost[] = [];
-  /** Each host's current packet transport (undefined while down). */
-  readonly packets = new Map<SimHost, SimPacketTransport>();
   streams!: StreamHub;
   private generation = 0;
 
@@ -158,8 +156,7 @@ export class SimNetwork {
       dst.gate(dst.epoch, () => this.deliver(from, dst, bytes), true)();
       return;
     }
-    const t = this.packets.get(dst);
-    const handler = t?.handler;
+    const handler = dst.packetHandler;
     if (handler === undefined) return this.drop('no-handler', from, dst.index, bytes);
     this.stats.delivered++;
     this.stats.bytesDelivered += bytes.length;

@@ -24,7 +24,7 @@ function before(a: SimEvent, b: SimEvent): boolean {
 }
 
 export interface RunOptions {
-  /** Checked after every event; the run stops early once it returns true. */
+  /** Checked between events; the run stops (clock left at the last event) once it is true. */
   stopWhen?: () => boolean;
 }
 

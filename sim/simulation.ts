@@ -153,7 +153,6 @@ export class Simulation<N extends SimNode = SimNode> {
     const streams = new SimStreamTransport(this.hub, host, epoch);
     s.packets = packets;
     s.streams = streams;
-    this.net.packets.set(host, packets);
     this.hub.transports.set(host, streams);
     const random = life === 0 ? this.random.fork(`node/${name}`) : this.random.fork(`node/${name}#${life}`);
     const rt: SimRuntime = {
@@ -223,7 +222,7 @@ export class Simulation<N extends SimNode = SimNode> {
     s.host.kill();
     s.packets!.closed = true;
     s.streams!.closed = true;
-    this.net.packets.delete(s.host);
+    s.host.packetHandler = undefined;
     this.hub.hostDown(s.host);
     s.node = undefined;
     this.pauseTimers.get(s.host.name)?.cancel();

@@ -15,6 +15,20 @@ export const TraceKind = {
 } as const;
 export type TraceKind = (typeof TraceKind)[keyof typeof TraceKind];
 
+/** 32-bit hash of a byte string, a word at a time (the trace folds every payload through it). */
+export function hashBytes(b: Uint8Array): number {
+  const n = b.length;
+  const whole = n & ~3;
+  let h = 0x9747b28c ^ n;
+  let i = 0;
+  for (; i < whole; i += 4) {
+    h = Math.imul(h ^ (b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24)), 0x5bd1e995);
+    h ^= h >>> 13;
+  }
+  for (; i < n; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+  return h;
+}
+
 export class Trace {
   private h1 = 0x811c9dc5;
   private h2 = 0x6a09e667;
@@ -50,9 +64,7 @@ export class Trace {
     this.word(to);
     if (bytes !== undefined) {
       this.word(bytes.length);
-      let h = 0x9747b28c;
-      for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
-      this.word(h);
+      this.word(hashBytes(bytes));
     }
     if (note !== undefined) this.word(note);
     if (this.lines) this.lines.push(`${t.toFixed(6)} k${kind} ${from}->${to} ${bytes?.length ?? '-'} ${note ?? ''}`);
