@@ -118,31 +118,57 @@ async function runSeed(seed: number): Promise<Run> {
   return { aliveMs, deadMs, idleBytesPerNodeSec, busyBytesPerNodeSec, wallMs: performance.now() - t0 };
 }
 
-/** Push gossip as memberlist does it (no piggybacking on probes): the reference model. */
-function monteCarlo(seed: number): number {
+/**
+ * Push gossip as memberlist does it, without piggybacking on probes (the reference model): each
+ * node gossips every 200 ms at its own phase to 3 random nodes, a message counting one
+ * transmission per packet up to retransmitLimit; a node infected mid-round sends at its next tick.
+ */
+export function monteCarlo(seed: number): number {
   const r = seededRandom(`mc-${seed}`);
   const limit = retransmitLimit(4, N);
   const sends = new Int32Array(N).fill(-1); // -1: not infected; else transmissions so far
   const phase = Array.from({ length: N }, () => r.next() * 200);
+  const latency = 1.5;
+  // Pending gossip ticks, kept sorted by time (small: at most one per infected node).
+  const ticks: [number, number][] = [];
+  const schedule = (i: number, after: number) => {
+    const k = Math.max(0, Math.ceil((after - phase[i]!) / 200));
+    const t = phase[i]! + k * 200;
+    let lo = 0;
+    let hi = ticks.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (ticks[mid]![0] <= t) lo = mid + 1;
+      else hi = mid;
+    }
+    ticks.splice(lo, 0, [t, i]);
+  };
   sends[0] = 0;
   let infected = 1;
-  for (let round = 0; round < 1000; round++) {
-    const events: [number, number][] = [];
-    for (let i = 0; i < N; i++) if (sends[i]! >= 0 && sends[i]! < limit) events.push([round * 200 + phase[i]!, i]);
-    events.sort((a, b) => a[0] - b[0]);
-    for (const [t, i] of events) {
-      // Each packet a message rides in counts as one transmission (memberlist's transmit limit).
-      for (let k = 0; k < 3 && sends[i]! < limit; k++) {
-        let j = r.int(N - 1);
-        if (j >= i) j++;
-        sends[i]!++;
-        if (sends[j]! < 0) {
-          sends[j] = 0;
-          infected++;
-          if (infected === N) return t + 1;
-        }
+  schedule(0, 0);
+  const arrivals: [number, number][] = [];
+  while (ticks.length > 0 || arrivals.length > 0) {
+    // Next event: a gossip tick or a delivery, whichever is earlier.
+    const nextTick = ticks[0]?.[0] ?? Infinity;
+    arrivals.sort((a, b) => a[0] - b[0]);
+    const nextArrival = arrivals[0]?.[0] ?? Infinity;
+    if (nextArrival <= nextTick) {
+      const [t, j] = arrivals.shift()!;
+      if (sends[j]! < 0) {
+        sends[j] = 0;
+        if (++infected === N) return t;
+        schedule(j, t);
       }
+      continue;
     }
+    const [t, i] = ticks.shift()!;
+    for (let k = 0; k < 3 && sends[i]! < limit; k++) {
+      let j = r.int(N - 1);
+      if (j >= i) j++;
+      sends[i]!++;
+      arrivals.push([t + latency, j]);
+    }
+    if (sends[i]! < limit) schedule(i, t + 1);
   }
   return Infinity;
 }
