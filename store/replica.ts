@@ -1,0 +1,367 @@
+// A DistKV server's replication: Store + an EventBus (Serf user events) + the runtime seams,
+// speaking DistKV 0.57.4's server protocol (reference §2): `<root>.update|info|ping|del`, split
+// messages, the housekeeper actor, gap repair, partition heal, initial sync, readiness.
+// The pieces live in store/replication/; this file wires them (python `Server.serve`,
+// `monitor`, `user_update`, `user_info`, `_pinger`, `watcher`). See docs/replication.md.
+import { DecodeError } from '../gossip/decode-error.js';
+import { type Clock, type Logger, type Random, SubLogger } from '../gossip/runtime.js';
+import { Actor, DISTKV_DELETE_CONFIG, type ActorEvent, type ActorMessage } from './actor/index.js';
+import { decode, encode, type Value } from './codec.js';
+import type { NodeName } from './node-ticks.js';
+import type { RangeSet } from './range-set.js';
+import type { Store } from './store.js';
+import { updateToWire } from './update-wire.js';
+import type { EventBus } from './replication/bus.js';
+import { GapRepair, type GapRepairOptions } from './replication/gap-repair.js';
+import { hostPortOf, type HostPortConfig } from './replication/host-port.js';
+import { DEFAULT_ROOT, type Action, actionOf, field, fillMessage, topic } from './replication/messages.js';
+import { RecoverControl, recoverSplit } from './replication/recovery.js';
+import { DEFAULT_REASSEMBLY, Reassembler, type ReassemblyLimits, Splitter } from './replication/split.js';
+import { fetchData, type SyncConnector } from './replication/sync.js';
+
+export interface ReplicaOptions {
+  store: Store;
+  bus: EventBus;
+  clock: Clock;
+  random: Random;
+  logger: Logger;
+  /** python `server.root` (default ":distkv"). */
+  root?: string;
+  /** python `server.ping` cycle/gap, seconds (default 10 / 2). */
+  ping?: { cycle?: number; gap?: number };
+  /** python `server.change.length`: chain links in broadcast updates (default 5). */
+  changeLength?: number;
+  /** python `server -I VALUE`: seed the root (tick 1) and be ready at once. */
+  init?: Value;
+  /** The store already holds our state (loaded from a file): ready at once. */
+  loaded?: boolean;
+  /** python `--force`: after a sync, do not wait for missing ticks. */
+  force?: boolean;
+  hostPort?: HostPortConfig;
+  connect?: SyncConnector;
+  gapRepair?: GapRepairOptions;
+  reassembly?: ReassemblyLimits;
+  /** First split-message counter (default: random, so a restart does not re-use python's 1, 2…). */
+  firstSeq?: number;
+  /** Actor option (default true); false = exactly asyncactor. */
+  fixCrossedPings?: boolean;
+}
+
+export interface ReplicaStats {
+  sent: number;
+  received: number;
+  bad: number;
+  refused: number;
+  applied: number;
+}
+
+export class Replica {
+  readonly store: Store;
+  readonly root: string;
+  readonly actor: Actor;
+  readonly delActor: Actor;
+  readonly gapRepair: GapRepair;
+  readonly reassembler: Reassembler;
+  readonly stats: ReplicaStats = { sent: 0, received: 0, bad: 0, refused: 0, applied: 0 };
+  private readonly opts: ReplicaOptions;
+  private readonly log: SubLogger;
+  private readonly splitter: Splitter;
+  private readonly recoverTasks = new Map<NodeName, RecoverControl>();
+  private readonly unsub: (() => void)[] = [];
+  private readyFlag = false;
+  private readyWaiters: (() => void)[] = [];
+  private fetching = false;
+  private isStopped = false;
+  private started = false;
+
+  constructor(opts: ReplicaOptions) {
+    this.opts = opts;
+    this.store = opts.store;
+    this.root = opts.root ?? DEFAULT_ROOT;
+    this.log = new SubLogger(opts.logger, 'replica');
+    const rnd = opts.random;
+    this.splitter = new Splitter(this.store.name, topic(this.root, 'update'), opts.firstSeq ?? 1 + rnd.fork('split-seq').int(1 << 20));
+    this.reassembler = new Reassembler(opts.clock, opts.reassembly ?? DEFAULT_REASSEMBLY);
+    const cfg = { cycle: opts.ping?.cycle ?? 10, gap: opts.ping?.gap ?? 2 };
+    this.actor = new Actor({
+      name: this.store.name,
+      clock: opts.clock,
+      random: rnd.fork('actor:ping'),
+      config: cfg,
+      sendRaw: true,
+      transport: this.actorTransport('ping'),
+      logger: opts.logger,
+      ...(opts.fixCrossedPings !== undefined ? { fixCrossedPings: opts.fixCrossedPings } : {}),
+    });
+    this.delActor = new Actor({
+      name: this.store.name,
+      clock: opts.clock,
+      random: rnd.fork('actor:del'),
+      config: DISTKV_DELETE_CONFIG,
+      enabled: false,
+      transport: this.actorTransport('del'),
+      logger: opts.logger,
+    });
+    const self = this;
+    this.gapRepair = new GapRepair(
+      {
+        store: this.store,
+        clock: opts.clock,
+        random: this.actor.random,
+        logger: opts.logger,
+        cycle: () => this.actor.config.cycle,
+        gap: () => this.actor.config.gap,
+        send: (a, m) => this.send(a, m),
+        get stopped() {
+          return self.isStopped;
+        },
+      },
+      opts.gapRepair,
+    );
+  }
+
+  /** Starts listening, seeds or waits for data, starts both actors (python `serve`). */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    const store = this.store;
+    if (this.opts.init !== undefined) {
+      // python sets the root before its watcher runs: the seed is not broadcast
+      store.markReady();
+      store.setValue([], this.opts.init);
+    }
+    this.unsub.push(this.opts.bus.onEvent((name, payload) => this.onEvent(name, payload)));
+    this.unsub.push(
+      store.onChange((ev) => {
+        if (ev.origin !== 'local' || store.tick === null) return;
+        this.send('update', updateToWire(ev.chain, ev.entry.path, ev.value, ev.tock, this.opts.changeLength ?? 5) as unknown as Record<string, unknown>);
+        this.refreshValue();
+      }),
+    );
+    this.actor.on((e) => this.onActorEvent(e));
+    this.delActor.start();
+    this.actor.start();
+    if (this.opts.init !== undefined || this.opts.loaded) this.becomeReady();
+  }
+
+  stop(): void {
+    if (this.isStopped) return;
+    this.isStopped = true;
+    for (const u of this.unsub) u();
+    this.actor.stop();
+    this.delActor.stop();
+    for (const t of [...this.recoverTasks.values()]) t.cancel();
+  }
+
+  get stopped(): boolean {
+    return this.isStopped;
+  }
+
+  /** Synced (or seeded): serves clients, and its pings carry [tock, tick]. */
+  get ready(): boolean {
+    return this.readyFlag;
+  }
+
+  whenReady(): Promise<void> {
+    return this.readyFlag ? Promise.resolve() : new Promise((r) => this.readyWaiters.push(r));
+  }
+
+  /** python `kill_node` + `drop_node`: forget a dead node and tell everybody. */
+  killNode(name: NodeName): void {
+    this.store.killNode(name);
+    this.send('info', { node_drop: [name] });
+  }
+
+  /** python `_send_event`: fill node/tick/tock, pack (split when big), broadcast. */
+  send(action: Action, msg: Record<string, unknown>): void {
+    if (this.isStopped) return;
+    fillMessage(this.store, msg);
+    const name = topic(this.root, action);
+    for (const p of this.splitter.pack(msg as Value)) {
+      if (this.opts.bus.send(name, p)) this.stats.sent++;
+      else this.stats.refused++;
+    }
+  }
+
+  // ---- incoming ----
+
+  private onEvent(name: string, payload: Uint8Array): void {
+    if (this.isStopped) return;
+    const action = actionOf(this.root, name);
+    if (action !== 'update' && action !== 'info') return; // ping/del go to the actors
+    const u = this.reassembler.receive(payload);
+    if (u.kind === 'partial') return;
+    if (u.kind === 'dropped') {
+      this.stats.bad++;
+      this.log.debug('dropped message', { name, reason: u.reason });
+      return;
+    }
+    const msg = u.msg;
+    if (msg === null || (typeof msg === 'object' && !(msg instanceof Uint8Array) && Object.keys(msg as object).length === 0 && !(msg instanceof Map))) return;
+    this.stats.received++;
+    try {
+      const tock = field(msg, 'tock');
+      if (typeof tock === 'number') this.store.tockSeen(tock);
+      if (action === 'update') {
+        if (this.store.applyUpdate(msg, 'remote') === 'applied') this.stats.applied++;
+      } else this.userInfo(msg);
+    } catch (e) {
+      if (!(e instanceof DecodeError)) throw e;
+      this.stats.bad++;
+      this.log.debug('bad message', { name, error: e.message });
+    }
+    this.refreshValue();
+  }
+
+  /** python `user_info`. */
+  private userInfo(msg: Value): void {
+    const sender = field(msg, 'node');
+    if (sender === this.store.name) return;
+    const fx = this.store.applyInfo(msg, { broadcast: true });
+    const rec = typeof sender === 'string' ? this.recoverTasks.get(sender) : undefined;
+    if (fx.hadTicks) rec?.set(1);
+    if (fx.hadMissing) {
+      for (const [n, r] of fx.missing) this.gapRepair.noteSeen(n, r);
+      rec?.set(2);
+      if (fx.missing.size) this.gapRepair.runSendMissing(null);
+    }
+  }
+
+  private onActorEvent(e: ActorEvent): void {
+    if (this.isStopped) return;
+    switch (e.type) {
+      case 'raw':
+        this.learnFromPing(e.msg);
+        break;
+      case 'tag':
+        if (this.readyFlag) this.gapRepair.sendMissing();
+        break;
+      case 'recover':
+        void recoverSplit(this.recoveryHost(), e.prio, e.localNodes, e.remoteNodes).catch((err) => this.log.error('recovery failed', { error: String(err) }));
+        break;
+      case 'good-node':
+        void this.fetch(e.nodes);
+        break;
+      case 'error':
+        this.log.error('actor stopped', { error: String(e.error) });
+        break;
+      default:
+        break;
+    }
+  }
+
+  /** python `_pinger`'s RawMsgEvent branch: a ping's value tells the sender's tock and tick. */
+  private learnFromPing(msg: unknown): void {
+    let node = field(msg, 'node');
+    if (node === undefined || node === null) {
+      const h = field(msg, 'history');
+      node = Array.isArray(h) ? h[0] : undefined;
+    }
+    if (typeof node !== 'string') return;
+    const v = field(msg, 'value');
+    if (!Array.isArray(v) || v.length !== 2) {
+      if (v === null || v === undefined) this.store.node(node);
+      return;
+    }
+    const [tock, tick] = v as unknown[];
+    if (typeof tock !== 'number' || !Number.isSafeInteger(tock)) return;
+    if (tick !== null && (typeof tick !== 'number' || !Number.isSafeInteger(tick) || tick < 0)) return;
+    this.store.tockSeen(tock);
+    const n = this.store.node(node, tick as number | null);
+    n.tock = tock;
+    this.refreshValue();
+  }
+
+  /** python `_set_tock`: the actor's value is [tock, tick] once ready, null before. */
+  private refreshValue(): void {
+    if (this.readyFlag && this.store.tick !== null) this.actor.setValue([this.store.currentTock, this.store.tick]);
+  }
+
+  private becomeReady(): void {
+    this.store.markReady();
+    if (this.readyFlag) return;
+    this.readyFlag = true;
+    this.refreshValue();
+    this.log.info('ready', { tick: this.store.tick });
+    for (const w of this.readyWaiters.splice(0)) w();
+  }
+
+  private async fetch(nodes: readonly NodeName[]): Promise<void> {
+    if (this.fetching || this.readyFlag) return;
+    this.fetching = true;
+    const self = this;
+    try {
+      await fetchData(
+        {
+          store: this.store,
+          clock: this.opts.clock,
+          random: this.actor.random,
+          logger: this.opts.logger,
+          get stopped() {
+            return self.isStopped;
+          },
+          gap: () => this.actor.config.gap,
+          ...(this.opts.connect ? { connect: this.opts.connect } : {}),
+          hostPort: (n) => hostPortOf(this.store, n, this.opts.hostPort ?? {}),
+          seenMissing: (n): RangeSet | undefined => this.gapRepair.seenMissing(n),
+          clearSeen: () => this.gapRepair.clearSeen(),
+          sendInfo: (m) => this.send('info', m),
+          becomeReady: () => this.becomeReady(),
+          force: this.opts.force ?? false,
+        },
+        nodes,
+      );
+    } catch (e) {
+      this.log.error('sync failed', { error: String(e) });
+    } finally {
+      this.fetching = false;
+    }
+  }
+
+  private recoveryHost() {
+    const self = this;
+    return {
+      clock: this.opts.clock,
+      tasks: this.recoverTasks,
+      get stopped() {
+        return self.isStopped;
+      },
+      cycle: () => this.actor.config.cycle,
+      sendTicks: () => {
+        const ticks: Record<NodeName, number | null> = {};
+        for (const n of this.store.nodes()) ticks[n.name] = n.tick;
+        const msg: Record<string, unknown> = { ticks };
+        if (this.store.nodeDrop.size) msg.node_drop = [...this.store.nodeDrop];
+        this.send('info', msg);
+      },
+      sendMissing: (force: boolean) => this.gapRepair.sendMissing(force),
+      runSendMissing: (prio: number) => this.gapRepair.runSendMissing(prio),
+      clearSeen: () => this.gapRepair.clearSeen(),
+    };
+  }
+
+  private actorTransport(action: 'ping' | 'del') {
+    const name = topic(this.root, action);
+    let handler: (p: unknown) => void = () => {};
+    this.unsub.push(
+      this.opts.bus.onEvent((n, payload) => {
+        if (n !== name || this.isStopped) return;
+        let msg: unknown;
+        try {
+          msg = decode(payload, `${action} message`);
+        } catch (e) {
+          if (!(e instanceof DecodeError)) throw e;
+          this.stats.bad++;
+          return;
+        }
+        handler(msg);
+      }),
+    );
+    return {
+      send: (msg: ActorMessage) => {
+        if (!this.opts.bus.send(name, encode(msg as unknown as Value))) this.stats.refused++;
+      },
+      onMessage: (h: (p: unknown) => void) => void (handler = h),
+    };
+  }
+}

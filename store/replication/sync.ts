@@ -1,0 +1,130 @@
+// Initial sync of a server without data (reference §2.7, python `fetch_data` + `do_send_missing`):
+// copy a good node's tree, meta tree and tick table over the client protocol, then ask the
+// network for whatever that node lacked, and only then become ready.
+//
+// The client-protocol conversation (`get_tree {path: (), nchain: -1}`, `get_tree_internal`,
+// `get_state {nodes, known, deleted}`) is behind `SyncSession`, so the replica does not depend on
+// the client library: lib/ supplies a TCP one, tests an in-process one (`storeSyncSession`).
+import { type Clock, type Logger, type Random, SubLogger, sleep } from '../../gossip/runtime.js';
+import { DecodeError } from '../../gossip/decode-error.js';
+import { entryToWire } from '../entry.js';
+import type { NodeName } from '../node-ticks.js';
+import type { RangeSet } from '../range-set.js';
+import type { Store } from '../store.js';
+
+/** One client connection to a peer, as far as the sync needs it. */
+export interface SyncSession {
+  /** get_tree {path: (), nchain: -1}: records with full paths (the session undoes PathShortener). */
+  tree(): AsyncIterable<unknown>;
+  /** get_tree_internal {path: (), nchain: -1}: meta-tree records, full paths (leading null). */
+  treeInternal(): AsyncIterable<unknown>;
+  /** get_state {nodes, known, deleted}. */
+  state(): Promise<unknown>;
+  close(): void;
+}
+
+/** Opens a session to a peer's client port; rejects when it cannot. */
+export type SyncConnector = (peer: { name: NodeName; host: string; port: number }) => Promise<SyncSession>;
+
+/** A session on another store in this process (simulator, tests). */
+export function storeSyncSession(peer: Store): SyncSession {
+  return {
+    async *tree() {
+      for (const [e] of peer.iterate([])) yield entryToWire(e, -1);
+    },
+    async *treeInternal() {
+      for (const [e] of peer.iterate([null])) yield entryToWire(e, -1);
+    },
+    async state() {
+      return peer.getState({ nodes: true, known: true, deleted: true });
+    },
+    close() {},
+  };
+}
+
+export interface SyncHost {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly logger: Logger;
+  readonly stopped: boolean;
+  /** Seconds. */
+  gap(): number;
+  connect?: SyncConnector;
+  hostPort(name: NodeName): [string, number];
+  seenMissing(node: NodeName): RangeSet | undefined;
+  clearSeen(): void;
+  sendInfo(msg: Record<string, unknown>): void;
+  /** Called once the store is synced (tick 0 if it was null). */
+  becomeReady(): void;
+  /** python `--force`: ready without waiting for missing ticks. */
+  readonly force: boolean;
+}
+
+/** python `fetch_data`; returns true when a node was copied. */
+export async function fetchData(h: SyncHost, nodes: readonly NodeName[]): Promise<boolean> {
+  const log = new SubLogger(h.logger, 'replica');
+  if (!h.connect) {
+    log.warn('no sync connector: cannot fetch initial data', { nodes });
+    return false;
+  }
+  for (const name of nodes) {
+    if (name === h.store.name || h.stopped) continue;
+    const [host, port] = h.hostPort(name);
+    let s: SyncSession | undefined;
+    try {
+      s = await h.connect({ name, host, port });
+      let bad = 0;
+      for (const tree of [s.tree(), s.treeInternal()])
+        for await (const r of tree) {
+          try {
+            h.store.applyUpdate(r, 'remote');
+          } catch (e) {
+            if (!(e instanceof DecodeError)) throw e;
+            bad++;
+          }
+        }
+      h.store.applyInfo(await s.state(), { broadcast: false });
+      if (bad) log.warn('sync: refused records', { from: name, bad });
+    } catch (e) {
+      log.warn('sync: unable to fetch', { from: name, host, port, error: String(e) });
+      continue;
+    } finally {
+      s?.close();
+    }
+    log.info('sync: copied', { from: name });
+    const missing = [...h.store.nodes()].filter((n) => n.tick && !n.missing().isEmpty);
+    if (missing.length && !h.force) await sendMissingUntilDone(h, new Set(missing.map((n) => n.name)));
+    h.becomeReady();
+    return true;
+  }
+  return false;
+}
+
+/** python `do_send_missing`: ask for what is missing (growing delays) until nothing is. */
+async function sendMissingUntilDone(h: SyncHost, fetchMissing: Set<NodeName>): Promise<void> {
+  let clock = h.gap() * 1000;
+  while (fetchMissing.size && !h.stopped) {
+    clock *= h.random.next() / 2 + 1;
+    await sleep(h.clock, clock);
+    const msg: Record<NodeName, unknown> = {};
+    let any = false;
+    for (const name of [...fetchMissing]) {
+      const n = h.store.knownNode(name);
+      const m = n ? n.missing() : undefined;
+      if (!m || m.isEmpty) {
+        fetchMissing.delete(name);
+        continue;
+      }
+      const mr = h.seenMissing(name);
+      if (mr) m.removeSet(mr);
+      if (m.isEmpty) continue;
+      msg[name] = m.toWire();
+      any = true;
+    }
+    h.clearSeen();
+    if (!fetchMissing.size) break;
+    // others asked for it this round; python waits for the next one
+    if (any) h.sendInfo({ missing: msg });
+  }
+}
