@@ -2,6 +2,7 @@
 // Key order follows Python's `Message.pack()` (the `t` key, then attributes in the order they were
 // set), so a msgpack encoder that keeps insertion order produces the same bytes as DistKV.
 import { DecodeError } from '../../gossip/decode-error.js';
+import { PyFloat } from '../codec-value.js';
 
 /** A node's name as it appears in `node` and `history` (DistKV: the server name). */
 export type NodeName = string;
@@ -17,6 +18,7 @@ export type ActorValue =
   | bigint
   | string
   | Uint8Array
+  | PyFloat
   | readonly ActorValue[]
   | { readonly [key: string]: ActorValue };
 
@@ -140,6 +142,7 @@ function num(m: Record<string, unknown>, key: string, dflt: number | undefined, 
   let v = m[key];
   if (v === undefined && dflt !== undefined) v = dflt;
   if (typeof v === 'bigint') v = Number(v);
+  if (v instanceof PyFloat) v = v.value; // store/codec boxes integral Python floats (gap: 2.0)
   if (typeof v === 'boolean') v = v ? 1 : 0; // Python: True == 1
   if (typeof v !== 'number' || !Number.isFinite(v) || (integer && !Number.isInteger(v))) {
     throw new DecodeError(`vers: ${key} must be a${integer ? 'n integer' : ' number'}`, undefined, 'actor message');

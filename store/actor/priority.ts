@@ -1,6 +1,7 @@
 // Which of two colliding pings wins (asyncactor Actor.has_priority, actor.py:588-626):
 // a null value loses; otherwise the higher value wins, compared as Python compares them
 // (DistKV's values are (tock, tick) tuples: lexicographic); equal values: the lower name wins.
+import { PyFloat } from '../codec-value.js';
 import type { ActorValue, NodeName } from './messages.js';
 
 /** Python's str ordering: by code point (JS `<` compares UTF-16 units, which differs above U+FFFF). */
@@ -23,14 +24,15 @@ export function compareNames(a: string, b: string): number {
 // order, so mixed types order by this rank. Same-type comparisons match Python.
 function rank(v: ActorValue): number {
   if (v === null) return 0;
-  if (typeof v === 'boolean' || typeof v === 'number' || typeof v === 'bigint') return 1;
+  if (typeof v === 'boolean' || typeof v === 'number' || typeof v === 'bigint' || v instanceof PyFloat) return 1;
   if (typeof v === 'string') return 2;
   if (v instanceof Uint8Array) return 3;
   if (Array.isArray(v)) return 4;
   return 5;
 }
 
-function numeric(v: boolean | number | bigint): number | bigint {
+function numeric(v: boolean | number | bigint | PyFloat): number | bigint {
+  if (v instanceof PyFloat) return v.value; // store/codec's box for integral Python floats
   return typeof v === 'boolean' ? (v ? 1 : 0) : v;
 }
 
@@ -43,8 +45,8 @@ export function compareValues(a: ActorValue, b: ActorValue): number {
     case 0:
       return 0;
     case 1: {
-      const x = numeric(a as boolean | number | bigint);
-      const y = numeric(b as boolean | number | bigint);
+      const x = numeric(a as boolean | number | bigint | PyFloat);
+      const y = numeric(b as boolean | number | bigint | PyFloat);
       // Mixed number/bigint compare correctly with < and ==.
       return x < y ? -1 : x > y ? 1 : 0;
     }

@@ -9,6 +9,9 @@ import {
   versMessage,
   type ActorMessage,
 } from '../../../store/actor/messages.js';
+import { decode } from '../../../store/codec-decode.js';
+import { encode } from '../../../store/codec-encode.js';
+import { pyFloat } from '../../../store/codec-value.js';
 import { packr } from './harness.js';
 import { loadCapture } from './vectors.js';
 
@@ -59,6 +62,18 @@ describe('store/actor/messages', () => {
     const m = parseActorMessage({ t: 'vers', node: 'x', cycle: 10, gap: 2, nodes: 5, splits: 4, n_hosts: 10, version: 3, force_in: 0, extra: 1 });
     assert.equal((m as unknown as Record<string, unknown>)['extra'], 1);
     assert.equal(m.t === 'vers' && m.node, 'x');
+  });
+
+  it('accepts configs decoded by store/codec (integral Python floats arrive boxed as PyFloat)', () => {
+    const payload = decode(encode({ t: 'vers', node: 'p', cycle: pyFloat(10), gap: pyFloat(2), nodes: 5, splits: 4, n_hosts: 10, version: 3, force_in: 0 }));
+    const m = parseActorMessage(payload);
+    assert.ok(m.t === 'vers' && m.cycle === 10 && m.gap === 2 && m.version === 3);
+    // Every captured message survives store/codec's decoder, and the message the actor builds
+    // from it encodes (with store/codec, as the replica sends) to Python's exact bytes.
+    for (const ev of captured) {
+      const m = rebuild(parseActorMessage(decode(ev.bytes)));
+      assert.equal(hex(encode(m as unknown as Parameters<typeof encode>[0])), hex(ev.bytes), `${ev.name} ltime ${ev.ltime}`);
+    }
   });
 
   it('rejects malformed messages with DecodeError', () => {

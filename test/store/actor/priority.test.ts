@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
+import { PyFloat } from '../../../store/codec-value.js';
 import type { ActorValue } from '../../../store/actor/messages.js';
 import { compareNames, compareValues, hasPriority } from '../../../store/actor/priority.js';
 
@@ -29,6 +30,12 @@ describe('store/actor/priority', () => {
     assert.ok('\uff61' > '\u{1f600}'); // what plain JS would say
     assert.equal(compareNames('ab', 'abc'), -1);
     assert.equal(compareNames('abc', 'abc'), 0);
+  });
+
+  it('store/codec\'s boxed integral floats (PyFloat) compare as numbers', () => {
+    assert.equal(compareValues(new PyFloat(2), 2), 0);
+    assert.equal(hasPriority('b', [new PyFloat(3), 1], 'a', [2, 5]), true);
+    assert.equal(hasPriority('b', [new PyFloat(2), 1], 'a', [2, 5]), false);
   });
 
   it('numbers, bigints and booleans compare numerically', () => {
