@@ -1,7 +1,7 @@
 // `distkv agent`: a Serf agent (gossip/serf on gossip/memberlist) that a Serf cluster accepts as
 // one of its own — a drop-in for `serf agent` as far as the cluster goes: same flags (Go-style
 // -flag=value or --flag), profiles, keys and keyring file, tags, graceful leave on SIGINT.
-// (`serf agent`'s RPC port, event handlers and snapshots are not offered here.)
+// (RPC port and -event-handler scripts: lib/serf-rpc/agent-rpc.ts; snapshots are not offered here.)
 import { lookup } from 'node:dns/promises';
 import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
@@ -14,7 +14,8 @@ import { defaultSerfConfig } from '../../gossip/serf/config.js';
 import { isMemberEvent, type SerfEvent } from '../../gossip/serf/events.js';
 import { Serf } from '../../gossip/serf/serf.js';
 import { parseArgs, parseDuration, UsageError, type FlagSpec } from '../args.js';
-import { createRealRuntime, parseLogLevel, type RealRuntime } from '../runtime/index.js';
+import { createRealRuntime, parseLogLevel, StreamLogger, type RealRuntime } from '../runtime/index.js';
+import { AGENT_RPC_FLAGS, agentLogTap, startAgentRpc } from '../serf-rpc/agent-rpc.js';
 
 const SPEC: Record<string, FlagSpec> = {
   node: { type: 'string', help: 'node name (default: hostname)' },
@@ -29,6 +30,7 @@ const SPEC: Record<string, FlagSpec> = {
   profile: { type: 'string', help: 'timing profile: lan, wan or local (default lan)' },
   tag: { type: 'list', help: 'tag k=v (repeatable)' },
   'log-level': { type: 'string', help: 'trace|debug|info|warn|err (default info)' },
+  ...AGENT_RPC_FLAGS,
   help: { type: 'bool', aliases: ['h'] },
 };
 
@@ -143,7 +145,8 @@ export async function run(argv: string[]): Promise<number> {
     const retryInterval = parseDuration(str(f, 'retry-interval') ?? '30s');
     const retryMax = Number(str(f, 'retry-max') ?? '0');
 
-    rt = await createRealRuntime({ bind, logLevel: level, keepAliveTimers: true });
+    const logs = agentLogTap(new StreamLogger({ level }));
+    rt = await createRealRuntime({ bind, logger: logs, keepAliveTimers: true });
     log = new SubLogger(rt.logger, 'agent');
     const config = defaultSerfConfig(name, profileConfig(profile, name));
     config.tags = tags;
@@ -155,6 +158,8 @@ export async function run(argv: string[]): Promise<number> {
       : { host: rt.addr.host === '0.0.0.0' ? defaultAdvertiseHost() : rt.addr.host, port: rt.addr.port };
     serf = Serf.create(rt, { config, advertise: advertiseAddr, ...(keyring ? { keyring } : {}) });
     serf.onEvent((e) => logEvent(log, e));
+    // Serf's agent RPC (serf CLI, asyncserf) and -event-handler scripts; closed when serf shuts down.
+    await startAgentRpc(serf, f, { logs, resolveJoin: (a) => resolveJoinAddr(a, 7946), shutdown: async () => void process.emit('SIGTERM') });
     process.stdout.write(
       `distkv agent running!\n    Node name: '${name}'\n    Bind addr: '${rt.addr.host}:${rt.addr.port}'\n    Advertise: '${advertiseAddr.host}:${advertiseAddr.port}'\n    Encrypted: ${keyring ? 'true' : 'false'}\n    Profile: ${profile}\n`,
     );
