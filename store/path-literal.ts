@@ -1,11 +1,13 @@
-// The `:<literal>` elements of a path's text form. Python DistKV runs them through simpleeval
-// (with tuples enabled); we evaluate the literal subset that paths use: int/float literals in
-// every Python spelling (underscores, 0x/0o/0b, exponents), string and bytes literals (quotes,
-// prefixes r/u/b, escapes, implicit concatenation), True/False/None, unary + and -, and tuples
-// (with or without parentheses, trailing commas, nested). Arithmetic, comparisons, names and
-// calls are refused with an Error (Python would compute `1+2`; nobody writes that in a path).
+// The `:<literal>` elements of a path's text form (and the CLI's `-e` values). Python DistKV runs
+// them through simpleeval (with tuples enabled): the text is parsed as a Python module and its
+// first statement evaluated. We parse the same grammar — literals in every Python spelling
+// (underscores, 0x/0o/0b, exponents, string/bytes prefixes and escapes, implicit
+// concatenation), True/False/None, tuples, arithmetic, comparisons, not/and/or, if-else — and
+// evaluate with Python's semantics (path-eval.ts). Names, calls (simpleeval's int()/float()/
+// str()/rand()), subscripts, `is` and bit operators are refused with an Error.
 import { pyFloat } from './codec-value.js';
 import type { PathElement } from './path.js';
+import { type Expr, evaluate } from './path-eval.js';
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
@@ -130,6 +132,8 @@ function stringToken(src: string, i: number): { v: string | Uint8Array; end: num
   return { v: b, end: j };
 }
 
+const OPERATOR = /^(\*\*|\/\/|<<|>>|<=|>=|==|!=|[-+*/%<>(),;~])/;
+
 function tokenize(src: string): Tok[] {
   if (src.includes('\0')) throw new Error('source code string cannot contain null bytes');
   const toks: Tok[] = [];
@@ -139,6 +143,11 @@ function tokenize(src: string): Tok[] {
     const c = src[i]!;
     if (c === ' ' || c === '\t' || c === '\f') {
       i++;
+      continue;
+    }
+    if (c === '\\' && /^\\(\r\n|\n|\r)/.test(src.slice(i, i + 3))) {
+      // an explicit line continuation
+      i += src[i + 1] === '\r' && src[i + 2] === '\n' ? 3 : 2;
       continue;
     }
     if (c === '\n' || c === '\r') {
@@ -152,11 +161,12 @@ function tokenize(src: string): Tok[] {
       }
       continue;
     }
-    if ('(),+-;'.includes(c)) {
+    const op = OPERATOR.exec(src.slice(i, i + 2));
+    if (op) {
       if (c === '(') depth++;
       else if (c === ')') depth--;
-      toks.push({ t: 'op', v: c });
-      i++;
+      toks.push({ t: 'op', v: op[0] });
+      i += op[0].length;
       continue;
     }
     if (/[rRuUbB]/.test(c) && /^[rRuUbB]{1,2}['"]/.test(src.slice(i, i + 3))) {
@@ -190,48 +200,114 @@ function tokenize(src: string): Tok[] {
   return toks;
 }
 
-class LiteralParser {
+/** Python's expression grammar, down to what simpleeval can evaluate; builds an Expr tree. */
+class ExprParser {
   private i = 0;
-  /** Syntax-only mode (later statements, which Python parses but never evaluates): any name goes. */
-  constructor(
-    private readonly toks: Tok[],
-    private readonly anyName = false,
-  ) {}
+  constructor(private readonly toks: Tok[]) {}
 
-  private peekOp(v: string): boolean {
-    const t = this.toks[this.i];
+  private isOp(v: string, k = 0): boolean {
+    const t = this.toks[this.i + k];
     return t !== undefined && t.t === 'op' && t.v === v;
   }
+  private isName(v: string, k = 0): boolean {
+    const t = this.toks[this.i + k];
+    return t !== undefined && t.t === 'name' && t.v === v;
+  }
 
-  /** expr (',' expr)* [','] — a tuple as soon as one comma appears. */
-  tuple(): PathElement {
-    const first = this.unary();
-    if (!this.peekOp(',')) return first;
+  /** test (',' test)* [','] — a tuple as soon as one comma appears. */
+  tuple(): Expr {
+    const first = this.test();
+    if (!this.isOp(',')) return first;
     const items = [first];
-    while (this.peekOp(',')) {
+    while (this.isOp(',')) {
       this.i++;
-      if (this.i >= this.toks.length || this.peekOp(')')) break;
-      items.push(this.unary());
+      if (this.i >= this.toks.length || this.isOp(')')) break;
+      items.push(this.test());
     }
-    return items;
+    return { k: 'tuple', items };
   }
 
-  private unary(): PathElement {
-    if (this.peekOp('-') || this.peekOp('+')) {
-      const neg = this.peekOp('-');
-      this.i++;
-      const v = this.unary();
-      return neg ? negate(v) : plus(v);
-    }
-    return this.atom();
+  private test(): Expr {
+    const a = this.orTest();
+    if (!this.isName('if')) return a;
+    this.i++;
+    const c = this.orTest();
+    if (!this.isName('else')) throw new Error('invalid syntax: expected "else"');
+    this.i++;
+    return { k: 'if', c, a, b: this.test() };
   }
 
-  private atom(): PathElement {
+  private orTest(): Expr {
+    const items = [this.andTest()];
+    while (this.isName('or')) (this.i++, items.push(this.andTest()));
+    return items.length === 1 ? items[0]! : { k: 'or', items };
+  }
+
+  private andTest(): Expr {
+    const items = [this.notTest()];
+    while (this.isName('and')) (this.i++, items.push(this.notTest()));
+    return items.length === 1 ? items[0]! : { k: 'and', items };
+  }
+
+  private notTest(): Expr {
+    if (!this.isName('not')) return this.comparison();
+    this.i++;
+    return { k: 'un', op: 'not', a: this.notTest() };
+  }
+
+  private comparison(): Expr {
+    const items = [this.binary(0)];
+    const ops: string[] = [];
+    for (;;) {
+      let op: string | undefined;
+      for (const c of ['<', '>', '==', '>=', '<=', '!=']) if (this.isOp(c)) op = c;
+      if (op) this.i++;
+      else if (this.isName('in')) (op = 'in'), this.i++;
+      else if (this.isName('not') && this.isName('in', 1)) (op = 'not in'), (this.i += 2);
+      else if (this.isName('is')) {
+        this.i++;
+        op = 'is';
+        if (this.isName('not')) (op = 'is not'), this.i++;
+      } else break;
+      ops.push(op);
+      items.push(this.binary(0));
+    }
+    return ops.length ? { k: 'cmp', ops, items } : items[0]!;
+  }
+
+  private static readonly LEVELS = [['<<', '>>'], ['+', '-'], ['*', '/', '//', '%']];
+
+  /** shift_expr / arith_expr / term: left-associative binary levels. */
+  private binary(level: number): Expr {
+    if (level === ExprParser.LEVELS.length) return this.factor();
+    let a = this.binary(level + 1);
+    for (;;) {
+      const op = ExprParser.LEVELS[level]!.find((o) => this.isOp(o));
+      if (!op) return a;
+      this.i++;
+      a = { k: 'bin', op, a, b: this.binary(level + 1) };
+    }
+  }
+
+  private factor(): Expr {
+    for (const op of ['-', '+', '~']) {
+      if (this.isOp(op)) {
+        this.i++;
+        return { k: 'un', op, a: this.factor() };
+      }
+    }
+    const a = this.atom();
+    if (!this.isOp('**')) return a;
+    this.i++;
+    return { k: 'bin', op: '**', a, b: this.factor() };
+  }
+
+  private atom(): Expr {
     const t = this.toks[this.i++];
-    if (t === undefined) throw new Error('unexpected end of literal');
+    if (t === undefined) throw new Error('unexpected end of expression');
     switch (t.t) {
       case 'num':
-        return t.v;
+        return { k: 'lit', v: t.v };
       case 'str': {
         let v = t.v;
         while (this.toks[this.i]?.t === 'str') {
@@ -240,22 +316,23 @@ class LiteralParser {
           else if (v instanceof Uint8Array && w instanceof Uint8Array) v = Uint8Array.from([...v, ...w]);
           else throw new Error('cannot mix bytes and nonbytes literals');
         }
-        return v;
+        return { k: 'lit', v };
       }
       case 'name':
-        if (t.v === 'True') return true;
-        if (t.v === 'False') return false;
-        if (t.v === 'None' || this.anyName) return null;
-        throw new Error(`name ${JSON.stringify(t.v)} is not defined`);
+        if (KEYWORDS.has(t.v)) throw new Error(`invalid syntax at ${JSON.stringify(t.v)}`);
+        if (t.v === 'True') return { k: 'lit', v: true };
+        if (t.v === 'False') return { k: 'lit', v: false };
+        if (t.v === 'None') return { k: 'lit', v: null };
+        return { k: 'name', v: t.v };
       case 'op':
-        if (t.v !== '(') throw new Error(`unexpected ${JSON.stringify(t.v)}`);
-        if (this.peekOp(')')) {
+        if (t.v !== '(') throw new Error(`invalid syntax at ${JSON.stringify(t.v)}`);
+        if (this.isOp(')')) {
           this.i++;
-          return [];
+          return { k: 'tuple', items: [] };
         }
         {
           const v = this.tuple();
-          if (!this.peekOp(')')) throw new Error('missing ")"');
+          if (!this.isOp(')')) throw new Error('missing ")"');
           this.i++;
           return v;
         }
@@ -263,29 +340,11 @@ class LiteralParser {
   }
 
   end(): void {
-    if (this.i !== this.toks.length) throw new Error('unsupported expression (only literals and tuples)');
+    if (this.i !== this.toks.length) throw new Error('invalid syntax');
   }
 }
 
-function toNumber(v: PathElement): number | bigint | { f: number } {
-  if (typeof v === 'boolean') return v ? 1 : 0;
-  if (typeof v === 'number') return Number.isSafeInteger(v) ? v : { f: v };
-  if (typeof v === 'bigint') return v;
-  if (v !== null && typeof v === 'object' && 'value' in v && typeof v.value === 'number') return { f: v.value };
-  throw new Error('bad operand type for unary operator');
-}
-
-function negate(v: PathElement): PathElement {
-  const n = toNumber(v);
-  if (typeof n === 'object') return pyFloat(-n.f);
-  if (typeof n === 'bigint') return normInt(-n);
-  return n === 0 ? 0 : -n;
-}
-
-function plus(v: PathElement): PathElement {
-  const n = toNumber(v);
-  return typeof n === 'object' ? pyFloat(n.f) : n;
-}
+const KEYWORDS = new Set(['and', 'or', 'not', 'if', 'else', 'in', 'is', 'lambda', 'for', 'while', 'def', 'class', 'import', 'from', 'return', 'pass', 'del', 'global', 'with', 'as', 'try', 'except', 'finally', 'raise', 'yield', 'assert', 'break', 'continue', 'elif', 'nonlocal', 'async', 'await']);
 
 /** Evaluates one `:<literal>` element; throws Error when Python would refuse it (or we do). */
 export function evalPathLiteral(src: string): PathElement {
@@ -308,10 +367,10 @@ export function evalPathLiteral(src: string): PathElement {
       if (seps[i - 1] === ';' && i < stmts.length - 1 && seps[i] === ';') throw new Error('invalid syntax');
       return;
     }
-    const p = new LiteralParser(st, i > 0);
-    const v = p.tuple();
+    const p = new ExprParser(st);
+    const e = p.tuple();
     p.end();
-    if (i === 0) value = v;
+    if (i === 0) value = evaluate(e);
   });
   return value;
 }

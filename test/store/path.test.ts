@@ -59,6 +59,20 @@ describe('store/path', () => {
       ['::a', [':a']],
       [':True', [true]],
       [':None', [null]],
+      // simpleeval arithmetic, with Python's semantics
+      [':1+2', [3]],
+      [':2**10', [1024]],
+      [':-2**2', [-4]],
+      [':-7//2', [-4]],
+      [':7%-3', [-2]],
+      [':1/4', [0.25]],
+      [':2**-1', [0.5]],
+      [':2**64', [2n ** 64n]],
+      [":'ab'*2", ['abab']],
+      [':1<2<3', [true]],
+      [':0:_or:_5', [5]],
+      [':1:_if:_0:_else:_2', [2]],
+      [':1\n2', [1]],
     ];
     for (const [text, els] of cases) {
       it(`parses ${JSON.stringify(text)}`, () => {
@@ -90,7 +104,7 @@ describe('store/path', () => {
     for (const [els, text] of printed) {
       it(`prints ${JSON.stringify(text)}`, () => assert.equal(Path.from(els).toString(), text));
     }
-    for (const bad of ['', '.a', 'a..b', 'a.', 'a:', ':ta', 'a.:1', 'a.:t', ':x', ':xzz', ':1a', ':foo', ':1+2', ':yz']) {
+    for (const bad of ['', '.a', 'a..b', 'a.', 'a:', ':ta', 'a.:1', 'a.:t', ':x', ':xzz', ':1a', ':foo', ':1/0', ':1+', ':yz', ':1\n:_2', ':~1', ':4000001**2']) {
       it(`refuses ${JSON.stringify(bad)} with DecodeError`, () => {
         assert.throws(() => Path.parse(bad), DecodeError);
       });
