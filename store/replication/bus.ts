@@ -10,22 +10,59 @@ export interface EventBus {
   onEvent(handler: (name: string, payload: Uint8Array) => void): () => void;
 }
 
-/** A bus on our own Serf layer. */
+/**
+ * A bus on our own Serf layer. Serf hands our own events to its listeners inside `userEvent`;
+ * the actor must not see its own message while it is still sending it (asyncactor never does:
+ * its transport is asynchronous — re-entering it makes it ping in a loop), so events that arrive
+ * during a send are delivered on the next clock turn, after everything queued before them.
+ */
 export function serfBus(serf: Serf): EventBus {
+  const handlers: ((name: string, payload: Uint8Array) => void)[] = [];
+  let sending = 0;
+  let flushing = false;
+  const queue: [string, Uint8Array][] = [];
+  const deliver = (name: string, payload: Uint8Array): void => {
+    for (const h of [...handlers]) h(name, payload);
+  };
+  const flush = (): void => {
+    flushing = false;
+    while (queue.length && !sending) {
+      const [n, p] = queue.shift()!;
+      deliver(n, p);
+    }
+    if (queue.length) schedule();
+  };
+  const schedule = (): void => {
+    if (flushing) return;
+    flushing = true;
+    serf.rt.clock.setTimer(0, flush);
+  };
+  serf.onEvent((e) => {
+    if (e.type !== 'user') return;
+    if (sending || queue.length) {
+      queue.push([e.name, e.payload]);
+      schedule();
+    } else deliver(e.name, e.payload);
+  });
   return {
     send(name, payload) {
+      sending++;
       try {
         serf.userEvent(name, payload, false);
         return true;
       } catch (e) {
         serf.log.warn('user event refused', { name, bytes: payload.length, error: String(e) });
         return false;
+      } finally {
+        sending--;
       }
     },
     onEvent(handler) {
-      return serf.onEvent((e) => {
-        if (e.type === 'user') handler(e.name, e.payload);
-      });
+      handlers.push(handler);
+      return () => {
+        const i = handlers.indexOf(handler);
+        if (i >= 0) handlers.splice(i, 1);
+      };
     },
   };
 }
