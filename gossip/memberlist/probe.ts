@@ -92,10 +92,10 @@ export class Prober {
     const sent = clock.now();
     const deadline = sent + probeInterval;
     const addr = nodeAddr(node);
-    if (node.state === NodeStateType.Alive) {
+    if (node.state === NodeStateType.Alive || !lifeguard) {
       m.net.sendMsg(addr, ping);
     } else {
-      // Tell a suspect it is suspected, so it can refute before the timeout.
+      // Lifeguard's buddy system: tell a suspect it is suspected, so it can refute in time.
       const suspect = encodeMessage({ type: 'suspect', incarnation: node.incarnation, node: node.name, from: m.name });
       m.net.rawSendPacket(node, makeCompound([encodeMessage(ping), suspect]));
     }
