@@ -271,7 +271,8 @@ export class Decoder {
         els.push(el as PathElement);
       }
     } catch (e) {
-      if (e instanceof DecodeError) throw new DecodeError(`bad path payload: ${e.message}`, undefined, this.what);
+      if (e instanceof DecodeError)
+        throw new DecodeError(`bad path payload: ${e.message.replace(/ \(at byte \d+\)$/, '')}`, e.offset, this.what);
       throw e;
     } finally {
       this.end = end;
