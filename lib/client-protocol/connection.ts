@@ -278,11 +278,26 @@ export class OutStream implements Task {
     if (st === 'ack') this.window?.ack(req.get('ack'));
   }
 
-  /** Sends one message of the stream: `fields`, then seq, wseq and tock (python's order). */
-  async send(fields: ValueObject): Promise<void> {
-    if (this.isCancelled) throw new Cancelled('stopped');
+  /**
+   * Sends one message of the stream: `fields`, then seq, wseq and tock (python's order).
+   * Synchronous when the window and the socket have room, so a stream's `start` goes out
+   * before the next request is read, as in python.
+   */
+  send(fields: ValueObject): Promise<void> {
+    if (this.isCancelled) return Promise.reject(new Cancelled('stopped'));
     const msg: ValueObject = { ...fields, seq: this.seq };
-    if (this.window) msg.wseq = await this.window.next();
+    if (this.window) {
+      const n = this.window.tryTake();
+      if (n === undefined) return this.sendLater(msg);
+      msg.wseq = n;
+    }
+    if (!this.conn.channel.writable) return this.sendLater(msg, true);
+    this.conn.send(msg);
+    return Promise.resolve();
+  }
+
+  private async sendLater(msg: ValueObject, haveSeq = false): Promise<void> {
+    if (this.window && !haveSeq) msg.wseq = await this.window.next();
     if (!this.conn.channel.writable) await this.conn.channel.drained();
     if (this.isCancelled) throw new Cancelled('stopped');
     this.conn.send(msg);

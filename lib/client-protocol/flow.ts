@@ -30,6 +30,12 @@ export class SendWindow {
     return n;
   }
 
+  /** The next wseq if it may be sent right now, else undefined (nothing is taken). */
+  tryTake(): number | undefined {
+    if (this.closedErr || this.waiters.length || this.sent + 1 - this.acked >= this.qlen) return undefined;
+    return ++this.sent;
+  }
+
   /** The next wseq without waiting (a stream's final `end`/error, which python sends regardless). */
   take(): number {
     return ++this.sent;
