@@ -227,7 +227,7 @@ export class Memberlist {
     for (const node of targets) {
       const msgs = this.net.getBroadcasts(this.net.compoundOverhead, bytesAvail);
       if (msgs.length === 0) return;
-      this.net.rawSendPacket(node, msgs.length === 1 ? msgs[0]! : this.net.compound(msgs));
+      this.net.sendPacked(node, msgs);
     }
   }
 

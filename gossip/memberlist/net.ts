@@ -13,6 +13,9 @@ import { compressMessage, decompressBody } from './packet.js';
 import { decryptPayload, encryptOverhead, encryptPayload, NONCE_SIZE } from './security.js';
 import { nodeAddr, type NodeRecord } from './node.js';
 
+/** Most parts a compound may carry for Go receivers to read it right (see sendPacked). */
+const MAX_PARTS = 127;
+
 /** Compound nesting beyond this is garbage (memberlist does not bound it; we must not recurse forever). */
 const MAX_NESTING = 8;
 
@@ -36,8 +39,15 @@ export class PacketLayer {
     return encryptOverhead(this.m.encryptionVersion());
   }
 
-  compound(msgs: Uint8Array[]): Uint8Array {
-    return makeCompound(msgs);
+  /**
+   * Sends messages as one packet (a compound when more than one). Go reads a compound's part
+   * count into 8-bit arithmetic, so 128+ parts are misread: more go as several compounds.
+   */
+  sendPacked(node: NodeRecord | undefined, msgs: Uint8Array[], to?: Addr): void {
+    for (let i = 0; i < msgs.length; i += MAX_PARTS) {
+      const chunk = msgs.slice(i, i + MAX_PARTS);
+      this.rawSendPacket(node, chunk.length === 1 ? chunk[0]! : makeCompound(chunk), to);
+    }
   }
 
   // ---- receive ----------------------------------------------------------------------------
@@ -179,7 +189,7 @@ export class PacketLayer {
     if (this.m.keyring && this.m.cfg.gossipVerifyOutgoing) avail -= this.encryptOverhead();
     const extra = this.getBroadcasts(COMPOUND_PART_OVERHEAD, avail);
     // Like memberlist, direct messages go without a CRC: it only knows the peer's version for gossip.
-    this.rawSendPacket(undefined, extra.length === 0 ? bytes : makeCompound([bytes, ...extra]), to);
+    this.sendPacked(undefined, [bytes, ...extra], to);
   }
 
   /**

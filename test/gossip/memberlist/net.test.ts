@@ -10,7 +10,10 @@ import { Keyring } from '../../../gossip/memberlist/keyring.js';
 import { compressMessage } from '../../../gossip/memberlist/packet.js';
 import { encryptPayload } from '../../../gossip/memberlist/security.js';
 import type { Addr } from '../../../gossip/runtime.js';
-import { aliveNames, liveNodes, runUntil, startCluster, type MLNode } from './sim-helpers.js';
+import { lanConfig } from '../../../gossip/memberlist/config.js';
+import { Memberlist } from '../../../gossip/memberlist/memberlist.js';
+import { Simulation, type SimRuntime } from '../../../sim/simulation.js';
+import { aliveNames, liveNodes, MLNode, runUntil, startCluster } from './sim-helpers.js';
 
 function snapshot(n: MLNode): string {
   return JSON.stringify(n.ml.allNodes().map((x) => [x.name, x.state, x.port, Buffer.from(x.addr).toString('hex'), Buffer.from(x.meta).toString('hex')]).sort());
@@ -99,4 +102,51 @@ describe('memberlist packet path under garbage', function () {
     target.ml.net.ingest(from, sealed);
     assert.ok(target.ml.node('evil'));
   });
+
+  it('many tiny user broadcasts go out in compounds of at most 127 parts (Go misreads 128+), all delivered', async () => {
+    const received: string[] = [];
+    let pending = Array.from({ length: 300 }, (_, i) => Buffer.from(`m${i}`));
+    const sim = new Simulation<MLNode>({ seed: 'parts', log: { level: 'warn' } });
+    let maxParts = 0;
+    const factory = (rt: SimRuntime) => {
+      const send = rt.packets.sendTo.bind(rt.packets);
+      rt.packets.sendTo = (to, bytes) => {
+        if (bytes[0] === 7) maxParts = Math.max(maxParts, bytes[1]!);
+        send(to, bytes);
+      };
+      const cfg = lanConfig(rt.name);
+      cfg.enableCompression = false;
+      const ml = Memberlist.create(rt, {
+        config: cfg,
+        delegates: {
+          delegate: {
+            nodeMeta: () => new Uint8Array(0),
+            notifyMsg: (m) => void received.push(Buffer.from(m).toString()),
+            getBroadcasts: (overhead, limit) => {
+              if (rt.name !== 'a') return [];
+              const out: Uint8Array[] = [];
+              let used = 0;
+              while (pending.length && used + pending[0]!.length + overhead <= limit) {
+                used += pending[0]!.length + overhead;
+                out.push(pending.shift()!);
+              }
+              return out;
+            },
+            localState: () => new Uint8Array(0),
+            mergeRemoteState: () => {},
+          },
+        },
+      });
+      if (rt.name === 'b') void ml.join([`${rt.addrOf('a').host}:${rt.addrOf('a').port}`]);
+      return new MLNode(ml);
+    };
+    await sim.addNode('a', factory);
+    await sim.addNode('b', factory);
+    await sim.runFor(3_000);
+    assert.equal(pending.length, 0);
+    assert.equal(new Set(received).size, 300);
+    assert.ok(maxParts > 100 && maxParts <= 127, `max parts ${maxParts}`);
+    pending = [];
+  });
 });
+
