@@ -118,7 +118,18 @@ export class ServerConnection {
     }
   }
 
+  /** Never throws: whatever a message does wrong becomes an error reply. */
   private received(v: Value): void {
+    try {
+      this.handle(v);
+    } catch (e) {
+      const seq = isDict(v) && !(v instanceof Map) && typeof v.seq === 'number' ? v.seq : undefined;
+      if (seq === undefined) this.safeSend({ error: errText(e) });
+      else this.replyError(seq, e);
+    }
+  }
+
+  private handle(v: Value): void {
     const req = Request.from(v);
     if (!req) {
       this.safeSend({ error: 'a request must be a map' });
@@ -165,7 +176,8 @@ export class ServerConnection {
 
   private dispatch(cmd: Command, req: Request, seq: number): void {
     if (cmd.kind === 'stream') {
-      const win = req.int('qlen', 0) > 0 ? req.int('qlen', 0) : this.qlen;
+      const q = req.get('qlen');
+      const win = typeof q === 'number' && Number.isSafeInteger(q) && q > 0 ? Math.min(q, 1 << 16) : this.qlen;
       const out = new OutStream(this, seq, win > 0 ? new SendWindow(win) : undefined);
       this.streams.set(seq, out);
       this.tasks.set(seq, out);
