@@ -162,5 +162,19 @@ describe('memberlist in the simulator', function () {
     await leaving;
     for (const n of liveNodes(sim)) if (n.ml !== c) assert.equal(n.ml.node(c.name)?.state, NodeStateType.Left);
   });
+
+  it('indirect probes keep a node alive when only the direct link to it is broken', async () => {
+    const sim = await startCluster({ seed: 'indirect', n: 5 });
+    await runUntil(sim, () => liveNodes(sim).every((n) => aliveNames(n).length === 5), 10_000);
+    const a = nodeName(0);
+    const b = nodeName(1);
+    sim.setLinkBetween([a], [b], { loss: 1 });
+    let suspectSeen = 0;
+    for (let t = 0; t < 60_000; t += 250) {
+      await sim.runFor(250);
+      for (const n of liveNodes(sim)) for (const m of n.ml.allNodes()) if (m.state !== NodeStateType.Alive) suspectSeen++;
+    }
+    assert.equal(suspectSeen, 0, 'no node was ever suspected');
+  });
 });
 
