@@ -48,6 +48,11 @@ function asNumber(v: Value): number | bigint | undefined {
   return undefined;
 }
 
+/** Python `type(a) is type(b) and a == b`: DistKV's `idem` test on set_value. */
+export function sameTypeAndEqual(a: Value, b: Value): boolean {
+  return pyType(a) === pyType(b) && pyEquals(a, b);
+}
+
 /**
  * Python's `a == b` on decoded values: 1 == 1.0 == True, tuples element-wise (a Path equals a
  * tuple with the same elements), dicts regardless of key order, NaN unequal to itself.

@@ -21,7 +21,7 @@ import {
   purgeDeletedMap,
 } from './state-info.js';
 import { StoreCore, type ChangeEvent, type PathLike, type SetOptions, type SetResult } from './store-core.js';
-import { pyEquals, sameTypeAndEqual } from './value-eq.js';
+import { pyEquals, sameTypeAndEqual } from './codec.js';
 import type { WatchOptions, Watcher } from './watch.js';
 
 export * from './store-core.js';
@@ -40,14 +40,14 @@ export class Store extends StoreCore {
   private change(path: PathLike, value: Stored, opts: SetOptions): SetResult {
     const entry = this.follow(path);
     const nchain = opts.nchain ?? 1;
-    if (opts.idem && sameTypeAndEqual(entry.value, value)) {
+    if (opts.idem && entry.value !== NOT_GIVEN && value !== NOT_GIVEN && sameTypeAndEqual(entry.value, value)) {
       const res = { tock: entry.tock, changed: false } as SetResult;
       if (nchain > 0 && entry.chain) res.chain = chainToWire(entry.chain, nchain);
       return res;
     }
     let sendPrev = true;
     if ('prev' in opts) {
-      if (entry.value === NOT_GIVEN || !pyEquals(entry.value, opts.prev))
+      if (entry.value === NOT_GIVEN || opts.prev === undefined || !pyEquals(entry.value, opts.prev))
         throw new ClientError(`Data is ${show(entry.value)} not ${show(opts.prev)} at ${showPath(path)}`);
       sendPrev = false;
     }
@@ -66,7 +66,8 @@ export class Store extends StoreCore {
       if (cur !== opts.prevIndex) throw new ClientError(`Index is ${cur} not ${opts.prevIndex} at ${showPath(path)}`);
     }
     const res = {} as SetResult;
-    res.changed = value === NOT_GIVEN ? entry.value !== NOT_GIVEN : !pyEquals(entry.value, value);
+    res.changed =
+      value === NOT_GIVEN ? entry.value !== NOT_GIVEN : entry.value === NOT_GIVEN || !pyEquals(entry.value, value);
     if (sendPrev && entry.value !== NOT_GIVEN) res.prev = entry.value;
     this.localEvent(entry, value);
     if (nchain !== 0 && entry.chain) res.chain = chainToWire(entry.chain, nchain);
