@@ -176,5 +176,25 @@ describe('memberlist in the simulator', function () {
     }
     assert.equal(suspectSeen, 0, 'no node was ever suspected');
   });
+
+  it('a stalled node is suspected, then refutes with a higher incarnation instead of being declared dead', async () => {
+    let clock = () => 0;
+    const rec = deathRecorder(() => clock());
+    const sim = await startCluster({ seed: 'refute', n: 5, delegates: rec.delegates });
+    clock = () => sim.now();
+    await runUntil(sim, () => liveNodes(sim).every((n) => aliveNames(n).length === 5), 10_000);
+    const b = nodeName(2);
+    const before = sim.node(b)!.ml.node(b)!.incarnation;
+    sim.pause(b, 3_000);
+    let suspected = false;
+    await runUntil(sim, () => (suspected ||= liveNodes(sim).some((n) => n.ml.node(b)?.state === NodeStateType.Suspect)), 3_000);
+    assert.ok(suspected, 'someone suspected the stalled node');
+    await sim.runFor(10_000);
+    assert.deepEqual(rec.deaths, []);
+    for (const n of liveNodes(sim)) {
+      assert.equal(n.ml.node(b)?.state, NodeStateType.Alive);
+      assert.ok(n.ml.node(b)!.incarnation > before, 'the refutation carries a higher incarnation');
+    }
+  });
 });
 
