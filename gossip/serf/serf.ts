@@ -51,6 +51,8 @@ export interface SerfOptions {
   merge?: (members: Member[]) => string | undefined;
   /** Snapshot (Serf's -snapshot): restores clocks, rejoins the members it lists, records events. */
   snapshot?: Snapshotter;
+  /** An event callback installed before memberlist starts, so it also sees our own member-join. */
+  onEvent?: (e: SerfEvent) => void;
 }
 
 export class Serf {
@@ -117,6 +119,7 @@ export class Serf {
       (err) => this.log.error('event handler threw', { error: String(err) }),
       snap && ((e) => snap.record(e, this.clock.time())),
     );
+    if (opts.onEvent) this.pipeline.onEvent(opts.onEvent);
 
     // Lamport clocks start at 1 so that the zero LTime of a default join never wins.
     this.clock.increment();

@@ -124,3 +124,21 @@ describe('serf in the simulator: name conflicts', function () {
     assert.equal(sim.node(nodeName(1))!.serf.state(), 'alive');
   });
 });
+
+describe('serf: events from the very start', () => {
+  it('an onEvent option sees our own member-join, delivered during create', async () => {
+    const { Simulation } = await import('../../../sim/simulation.js');
+    const { Serf } = await import('../../../gossip/serf/serf.js');
+    const { defaultSerfConfig } = await import('../../../gossip/serf/config.js');
+    const sim = new Simulation({ seed: 'serf-self-join', link: { loss: 0 }, log: { level: 'error' } });
+    const seen: string[] = [];
+    await sim.addNode('solo', (rt) => {
+      const serf = Serf.create(rt, {
+        config: defaultSerfConfig(rt.name),
+        onEvent: (e) => void seen.push(`${e.type}:${'members' in e ? e.members.map((m) => m.name).join(',') : ''}`),
+      });
+      return { stop: () => serf.shutdown() };
+    });
+    assert.deepEqual(seen, ['member-join:solo']);
+  });
+});
