@@ -14,6 +14,7 @@ import {
   ipToBytes,
   ipToString,
   NodeStateType,
+  parseJoinAddr,
   toMemberNode,
   type MemberNode,
   type NodeName,
@@ -391,30 +392,4 @@ function userMessage(msg: Uint8Array): Uint8Array {
   buf[0] = 8; // MessageType.user
   buf.set(msg, 1);
   return buf;
-}
-
-/** "host:port", "host" (default port), "[v6]:port", with an optional "name/" prefix. */
-export function parseJoinAddr(text: string, defaultPort: number): { name?: string; addr: Addr } | string {
-  let s = text.trim();
-  let name: string | undefined;
-  const slash = s.indexOf('/');
-  if (slash === 0) return `empty node name in ${text}`;
-  if (slash > 0) {
-    name = s.slice(0, slash);
-    s = s.slice(slash + 1);
-  }
-  let host = s;
-  let port = defaultPort;
-  const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(s);
-  if (v6) {
-    host = v6[1]!;
-    if (v6[2]) port = Number(v6[2]);
-  } else if ((s.match(/:/g) ?? []).length === 1) {
-    const i = s.indexOf(':');
-    host = s.slice(0, i);
-    port = Number(s.slice(i + 1));
-  }
-  if (!Number.isInteger(port) || port <= 0 || port > 65535) return `bad port in ${text}`;
-  if (!ipToBytes(host)) return `not an IP address: ${host} (name resolution is not supported)`;
-  return name === undefined ? { addr: { host, port } } : { name, addr: { host, port } };
 }

@@ -97,7 +97,14 @@ export function ipToBytes(host: string): Uint8Array | undefined {
     return b.every((x) => x <= 255) ? Uint8Array.from(b) : undefined;
   }
   if (!host.includes(':')) return undefined;
-  const h = host.replace(/^\[|\]$/g, '');
+  let h = host.replace(/^\[|\]$/g, '');
+  // An embedded IPv4 tail ("::ffff:1.2.3.4") is two more 16-bit groups.
+  const tail4 = /^(.*:)(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})$/.exec(h);
+  if (tail4) {
+    const b = ipToBytes(tail4[2]!);
+    if (!b) return undefined;
+    h = `${tail4[1]}${((b[0]! << 8) | b[1]!).toString(16)}:${((b[2]! << 8) | b[3]!).toString(16)}`;
+  }
   const [head, tail] = h.split('::') as [string, string | undefined];
   const parse = (s: string) => (s === '' ? [] : s.split(':'));
   const hs = parse(head);
@@ -122,4 +129,30 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/** "host:port", "host" (default port), "[v6]:port", with an optional "name/" prefix. */
+export function parseJoinAddr(text: string, defaultPort: number): { name?: string; addr: Addr } | string {
+  let s = text.trim();
+  let name: string | undefined;
+  const slash = s.indexOf('/');
+  if (slash === 0) return `empty node name in ${text}`;
+  if (slash > 0) {
+    name = s.slice(0, slash);
+    s = s.slice(slash + 1);
+  }
+  let host = s;
+  let port = defaultPort;
+  const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(s);
+  if (v6) {
+    host = v6[1]!;
+    if (v6[2]) port = Number(v6[2]);
+  } else if ((s.match(/:/g) ?? []).length === 1) {
+    const i = s.indexOf(':');
+    host = s.slice(0, i);
+    port = Number(s.slice(i + 1));
+  }
+  if (!Number.isInteger(port) || port <= 0 || port > 65535) return `bad port in ${text}`;
+  if (!ipToBytes(host)) return `not an IP address: ${host} (name resolution is not supported)`;
+  return name === undefined ? { addr: { host, port } } : { name, addr: { host, port } };
 }
