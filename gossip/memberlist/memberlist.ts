@@ -99,7 +99,7 @@ export class Memberlist {
   static create(rt: NodeRuntime, opts: MemberlistOptions): Memberlist {
     const m = new Memberlist(rt, opts);
     rt.packets.onPacket((from, bytes) => m.net.ingest(from, bytes));
-    rt.streams.onStream((s) => void m.streams.handleConn(s));
+    rt.streams.onStream((s) => m.background('stream handler', m.streams.handleConn(s)));
     m.setAlive();
     m.schedule();
     return m;
@@ -179,7 +179,7 @@ export class Memberlist {
       const stagger = this.rand.pushPull.int(Math.max(1, Math.floor(c.pushPullInterval)));
       const tick = () => {
         if (this.shut) return;
-        void this.streams.pushPull();
+        this.background('push/pull', this.streams.pushPull());
         this.loopTimers.set('pushpull', this.rt.clock.setTimer(pushPullScale(c.pushPullInterval, this.state.numNodes()), tick));
       };
       this.loopTimers.set('pushpull', this.rt.clock.setTimer(stagger, tick));
@@ -192,9 +192,19 @@ export class Memberlist {
     const tick = () => {
       if (this.shut) return;
       this.loopTimers.set(name, this.rt.clock.setTimer(interval, tick));
-      fn();
+      try {
+        fn();
+      } catch (e) {
+        // A bug in one round must not stop the loop (or, on the real runtime, the process).
+        this.log.error(`${name} round failed`, { error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+      }
     };
     this.loopTimers.set(name, this.rt.clock.setTimer(stagger, tick));
+  }
+
+  /** Runs a task nobody awaits; a failure is logged, never an unhandled rejection. */
+  background(what: string, p: Promise<unknown>): void {
+    p.catch((e: unknown) => this.log.error(`${what} failed`, { error: e instanceof Error ? (e.stack ?? e.message) : String(e) }));
   }
 
   /** Timers owned by the node (cancelled at shutdown). */

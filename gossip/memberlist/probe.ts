@@ -58,9 +58,12 @@ export class Prober {
         continue;
       }
       this.probing = true;
-      void this.probeNode({ ...node }).finally(() => {
-        this.probing = false;
-      });
+      this.m.background(
+        'probe',
+        this.probeNode({ ...node }).finally(() => {
+          this.probing = false;
+        }),
+      );
       return;
     }
   }
