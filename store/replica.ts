@@ -125,6 +125,9 @@ export class Replica {
     if (this.started) return;
     this.started = true;
     const store = this.store;
+    // python's root always has the meta subtree (None,); peers syncing from us ask for
+    // get_tree_internal on it, which must not fail on a server that never wrote meta data
+    store.follow([null]);
     if (this.opts.init !== undefined) {
       // python sets the root before its watcher runs: the seed is not broadcast
       store.markReady();

@@ -11,6 +11,12 @@ import { NOT_GIVEN } from '../../store/entry.js';
 import { Replica } from '../../store/replica.js';
 import { serfBus } from '../../store/replication/bus.js';
 import { Store } from '../../store/store.js';
+import { DistkvClient } from '../../lib/client/client.js';
+import { listenTcp } from '../../lib/runtime/tcp.js';
+import { DistkvServer } from '../../lib/server.js';
+import { Path } from '../../store/path.js';
+import { PathLongener } from '../../store/path-shortener.js';
+import type { SyncConnector, SyncSession } from '../../store/replication/sync.js';
 import {
   distkvPyAvailable,
   runPyScript,
@@ -48,12 +54,40 @@ async function py(port: number, op: 'set' | 'get' | 'del', path: string, val?: u
   return JSON.parse(out.trim().split('\n').pop()!) as { value?: unknown; has?: boolean };
 }
 
+/**
+ * The initial sync over the real client protocol (our client library). lib/ should own this
+ * adapter once the server wires the replica in; it lives here until then.
+ */
+const tcpSyncConnector: SyncConnector = async ({ host, port }) => {
+  const c = await DistkvClient.connect({ host, port, timeoutMs: 5000 });
+  const lengthened = async function* (action: string, prefix: Path) {
+    const longer = new PathLongener(prefix);
+    for await (const m of c.stream(action, { path: Path.ROOT, nchain: -1 })) {
+      if ('depth' in m && 'path' in m) {
+        const out = { ...m, path: longer.lengthen(m.depth as number, m.path as Path) };
+        delete (out as Record<string, unknown>).depth;
+        yield out;
+      } else yield m;
+    }
+  };
+  const session: SyncSession = {
+    tree: () => lengthened('get_tree', Path.ROOT),
+    treeInternal: () => lengthened('get_tree_internal', Path.from([null])),
+    state: () => c.getState({ nodes: true, known: true, deleted: true }),
+    close: () => c.close(),
+  };
+  return session;
+};
+
 describe('interop: a Python DistKV server and our replica in one cluster (real serf)', function () {
   this.timeout(120_000);
   let rt: RealRuntime | undefined;
   let serf: Serf | undefined;
   let replica: Replica | undefined;
   let pyServer: DistkvPyServer | undefined;
+  let server: DistkvServer | undefined;
+  let agentA: { bind: string; rpcPort: number } | undefined;
+  const extra: { serf: Serf; rt: RealRuntime; replica: Replica }[] = [];
   const logs = new MemoryLogger();
 
   before(async function () {
@@ -62,13 +96,14 @@ describe('interop: a Python DistKV server and our replica in one cluster (real s
       this.skip();
     }
     const agent = await startSerfAgent({ node: 'a', profile: 'local' });
+    agentA = agent;
     pyServer = await startDistkvPy({ name: 'test1', serfRpcPort: agent.rpcPort, init: 'hello', ping: { cycle: 3, gap: 1 } });
     rt = await createRealRuntime({ logger: logs });
     serf = Serf.create(rt, { config: defaultSerfConfig('ts1', localConfig('ts1')) });
     assert.equal(await serf.join([agent.bind]), 1);
-    const store = new Store('ts1');
+    server = new DistkvServer({ name: 'ts1', clock: rt.clock, logger: rt.logger, clientTransport: await listenTcp({ logger: rt.logger }), force: true });
     replica = new Replica({
-      store,
+      store: server.store,
       bus: serfBus(serf),
       clock: rt.clock,
       random: rt.random,
@@ -77,9 +112,16 @@ describe('interop: a Python DistKV server and our replica in one cluster (real s
       loaded: true, // an empty but "loaded" server: ready at once, gets the seed by gap repair
     });
     replica.start();
+    assert.equal(await server.start(), 'serving');
   });
 
   after(async () => {
+    for (const x of extra) {
+      x.replica.stop();
+      await x.serf.shutdown().catch(() => undefined);
+      await x.rt.close();
+    }
+    await server?.stop();
     replica?.stop();
     await serf?.shutdown().catch(() => undefined);
     await rt?.close();
@@ -133,5 +175,45 @@ describe('interop: a Python DistKV server and our replica in one cluster (real s
     }
     assert.ok(replica!.gapRepair.stats.requested >= 1, 'we asked');
     assert.ok(!/Traceback/.test(pyServer!.logs()), pyServer!.logs().slice(-3000));
+  });
+
+  it('a new empty replica of ours syncs from the Python server over the client protocol', async () => {
+    const xrt = await createRealRuntime({ logger: new MemoryLogger('warn') });
+    const xserf = Serf.create(xrt, { config: defaultSerfConfig('ts2', localConfig('ts2')) });
+    assert.equal(await xserf.join([agentA!.bind]), 1);
+    const r2 = new Replica({
+      store: new Store('ts2'),
+      bus: serfBus(xserf),
+      clock: xrt.clock,
+      random: xrt.random,
+      logger: xrt.logger,
+      ping: { cycle: 3, gap: 1 },
+      hostPort: { hostmap: { test1: pyServer!.clientAddr, ts1: '127.0.0.1:1' } },
+      connect: tcpSyncConnector,
+    });
+    extra.push({ serf: xserf, rt: xrt, replica: r2 });
+    assert.equal(r2.ready, false);
+    r2.start();
+    await waitFor(() => r2.ready, 30_000, 'ts2 ready after the sync');
+    const v = r2.store.get(['big', 'ts']);
+    assert.equal(v?.value, 'abcdefghijklmnopqrstuvwxyz'.repeat(200));
+    assert.equal(r2.store.get([])?.value, 'hello');
+    assert.ok([undefined, NOT_GIVEN].includes(r2.store.get(['x', 'a'])?.value as never), 'no deleted value');
+    assert.equal(r2.store.get(['x', 'b'])?.value, undefined, 'no deleted value');
+  });
+
+  it('a Python server started empty syncs from OUR server', async () => {
+    const agentB = await startSerfAgent({ node: 'b', profile: 'local', join: [agentA!.bind] });
+    const ourAddr = `127.0.0.1:${server!.opts.clientTransport.localAddr().port}`;
+    const py2 = await startDistkvPy({
+      name: 'test2',
+      serfRpcPort: agentB.rpcPort,
+      ping: { cycle: 3, gap: 1 },
+      hostmap: { ts1: ourAddr, test1: '127.0.0.1:1', ts2: '127.0.0.1:1' },
+    });
+    assert.match(py2.logs(), new RegExp(`Sync: connecting.*${(server!.opts.clientTransport.localAddr()).port}`));
+    assert.equal((await py(py2.clientPort, 'get', 'big.ts')).value, 'abcdefghijklmnopqrstuvwxyz'.repeat(200));
+    assert.equal((await py(py2.clientPort, 'get', 'big.py')).value, 'ABCDEFGHIJ'.repeat(250));
+    assert.ok(!/Traceback/.test(py2.logs()), py2.logs().slice(-3000));
   });
 });
