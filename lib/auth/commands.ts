@@ -1,0 +1,81 @@
+// The auth commands in lib/client-protocol's Command shape, to be merged into its COMMANDS table,
+// and the per-connection AuthSession (kept beside the connection, so ServerConnection needs no
+// new field). Integration steps for the connection are in docs/auth.md ("Plugging in").
+import type { ValueObject } from '../../store/codec.js';
+import { NO_REPLY, type Command } from '../client-protocol/commands.js';
+import type { OutStream, ServerConnection } from '../client-protocol/connection.js';
+import type { Request } from '../client-protocol/msg.js';
+import { AuthSession, type AuthOptions } from './session.js';
+import { AuthReplyError } from './users.js';
+
+const sessions = new WeakMap<ServerConnection, AuthSession>();
+
+/** Server-wide auth options (hardened password records...), set once by the server. */
+let serverOptions: AuthOptions = {};
+export function configureAuth(opts: AuthOptions): void {
+  serverOptions = opts;
+}
+
+/** The connection's auth state, created on first use. */
+export function authOf(conn: ServerConnection): AuthSession {
+  let s = sessions.get(conn);
+  if (!s) {
+    s = new AuthSession(conn.ctx.store, serverOptions);
+    sessions.set(conn, s);
+  }
+  return s;
+}
+
+/** A streamed command whose errors go out as python's exact `repr(exc)` text, then `end`. */
+function authStream(run: (conn: ServerConnection, req: Request, out: OutStream) => Promise<void> | void): Command {
+  return {
+    kind: 'stream',
+    async run(conn, req, out) {
+      try {
+        await run(conn, req, out);
+      } catch (e) {
+        if (!(e instanceof AuthReplyError)) throw e;
+        await out.send({ error: e.message });
+      }
+    },
+  };
+}
+
+export const AUTH_COMMANDS: Record<string, Command> = {
+  diffie_hellman: { kind: 'single', run: (c, r) => authOf(c).diffieHellman(r) },
+  // python replies to `auth` with an empty stream (start, end)
+  auth: authStream((c, r) => authOf(c).login(r)),
+  auth_get: { kind: 'single', run: (c, r) => authOf(c).authGet(r) },
+  auth_set: authStream(async (c, r, out) => {
+    await out.send(authOf(c).authSet(r) as unknown as ValueObject);
+  }),
+  auth_info: { kind: 'single', run: (c) => authOf(c).authInfo() },
+  set_auth_typ: { kind: 'single', run: (c, r) => authOf(c).setAuthTyp(r) },
+  test_acl: {
+    kind: 'single',
+    run: (c, r) => {
+      const rel = r.path();
+      const root = c.ctx.store.get(c.root);
+      return authOf(c).testAcl(r, root, rel.elements);
+    },
+  },
+};
+
+/**
+ * `auth_list`: a stream, but a single reply when `ident` is given (python flips `multiline`),
+ * so it streams by hand as delete_tree does.
+ */
+function authList(conn: ServerConnection, req: Request): unknown {
+  const seq = req.int('seq', 0);
+  if (req.has('ident')) return authOf(conn).authList(req).items[0];
+  conn.send({ seq, state: 'start' });
+  try {
+    for (const it of authOf(conn).authList(req).items) conn.safeSend({ ...it, seq });
+  } catch (e) {
+    if (!(e instanceof AuthReplyError)) throw e;
+    conn.safeSend({ error: e.message, seq });
+  }
+  conn.send({ seq, state: 'end' });
+  return NO_REPLY;
+}
+AUTH_COMMANDS.auth_list = { kind: 'single', run: authList };
