@@ -1,9 +1,10 @@
 // memberlist as a `distkv sim --protocol memberlist` protocol: every node runs the real
 // gossip/memberlist engine and joins the first node. Params: profile=lan|wan|local,
-// lifeguard=on|off. Actions: leave (graceful), meta (new metadata, args = text).
+// lifeguard=on|off, start=join|converged (converged: every node starts knowing all the others
+// that are defined, skipping the join storm). Actions: leave (graceful), meta (new metadata).
 import { isProfileName, profileConfig } from '../../gossip/memberlist/config.js';
 import { Memberlist } from '../../gossip/memberlist/memberlist.js';
-import { NodeStateType, type MemberNode } from '../../gossip/memberlist/node.js';
+import { ipToBytes, NodeStateType, type MemberNode } from '../../gossip/memberlist/node.js';
 import type { ProtocolOptions, SimProtocol } from '../../sim/protocols.js';
 import type { Addr } from '../../gossip/runtime.js';
 import type { SimNode, SimRuntime, Simulation } from '../../sim/simulation.js';
@@ -38,6 +39,13 @@ export class MemberlistSimNode implements SimNode {
         },
       },
     });
+    if (p.params.start === 'converged' && rt.life === 0) {
+      const vsn = this.ml.buildVsn();
+      const peers = rt.peers();
+      const names = peerNames(rt, peers);
+      this.ml.preload(peers.map((a, i) => ({ name: names[i]!, addr: ipToBytes(a.host)!, port: a.port, meta: null, incarnation: 1, state: NodeStateType.Alive, vsn })));
+      return;
+    }
     const seed = seedFor(rt);
     if (seed) void this.ml.join([`${seed.host}:${seed.port}`]);
   }
@@ -55,7 +63,7 @@ function live(sim: Simulation<MemberlistSimNode>): [string, MemberlistSimNode][]
     .filter((x): x is [string, MemberlistSimNode] => x[1] !== undefined);
 }
 
-const KNOWN = new Set(['profile', 'lifeguard']);
+const KNOWN = new Set(['profile', 'lifeguard', 'start']);
 
 export const memberlistProtocol: SimProtocol<MemberlistSimNode> = {
   name: 'memberlist',
@@ -95,6 +103,25 @@ export const memberlistProtocol: SimProtocol<MemberlistSimNode> = {
     };
   },
 };
+
+/** Names of rt.peers(), in the same order (the simulator hands out addresses only). */
+function peerNames(rt: SimRuntime, peers: Addr[]): string[] {
+  const byAddr = new Map<string, string>();
+  for (let i = 1; i <= peers.length + 1; i++) {
+    const n = `n${i}`;
+    try {
+      const a = rt.addrOf(n);
+      byAddr.set(`${a.host}:${a.port}`, n);
+    } catch {
+      break;
+    }
+  }
+  return peers.map((a) => {
+    const n = byAddr.get(`${a.host}:${a.port}`);
+    if (!n) throw new Error('memberlist: start=converged needs the default node names n1..nN');
+    return n;
+  });
+}
 
 /** Whom to join: n1 (the scenario's first node by default), else the first other node defined. */
 function seedFor(rt: SimRuntime): Addr | undefined {
