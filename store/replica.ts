@@ -5,7 +5,7 @@
 // `monitor`, `user_update`, `user_info`, `_pinger`, `watcher`). See docs/replication.md.
 import { DecodeError } from '../gossip/decode-error.js';
 import { type Clock, type Logger, type Random, SubLogger } from '../gossip/runtime.js';
-import { Actor, DISTKV_DELETE_CONFIG, type ActorEvent, type ActorMessage } from './actor/index.js';
+import { Actor, DISTKV_DELETE_CONFIG, type ActorConfig, type ActorEvent, type ActorMessage } from './actor/index.js';
 import { decode, encode, type Value } from './codec.js';
 import type { NodeName } from './node-ticks.js';
 import type { RangeSet } from './range-set.js';
@@ -18,6 +18,8 @@ import { DEFAULT_ROOT, type Action, actionOf, field, fillMessage, topic } from '
 import { RecoverControl, recoverSplit } from './replication/recovery.js';
 import { DEFAULT_REASSEMBLY, Reassembler, type ReassemblyLimits, Splitter } from './replication/split.js';
 import { fetchData, type SyncConnector } from './replication/sync.js';
+import { DELETE_BATCH_MS, DeleteGc } from './replication/deleter.js';
+import { NOT_GIVEN } from './entry.js';
 
 export interface ReplicaOptions {
   store: Store;
@@ -29,6 +31,8 @@ export interface ReplicaOptions {
   root?: string;
   /** python `server.ping` cycle/gap, seconds (default 10 / 2). */
   ping?: { cycle?: number; gap?: number };
+  /** python `server.delete` actor config (default cycle 100 s, gap 10 s, version 1). */
+  deletePing?: Partial<ActorConfig>;
   /** python `server.change.length`: chain links in broadcast updates (default 5). */
   changeLength?: number;
   /** python `server -I VALUE`: seed the root (tick 1) and be ready at once. */
@@ -61,6 +65,7 @@ export class Replica {
   readonly actor: Actor;
   readonly delActor: Actor;
   readonly gapRepair: GapRepair;
+  readonly deleteGc: DeleteGc;
   readonly reassembler: Reassembler;
   readonly stats: ReplicaStats = { sent: 0, received: 0, bad: 0, refused: 0, applied: 0 };
   private readonly opts: ReplicaOptions;
@@ -97,7 +102,7 @@ export class Replica {
       name: this.store.name,
       clock: opts.clock,
       random: rnd.fork('actor:del'),
-      config: DISTKV_DELETE_CONFIG,
+      config: { ...DISTKV_DELETE_CONFIG, ...(opts.deletePing ?? {}) },
       enabled: false,
       transport: this.actorTransport('del'),
       logger: opts.logger,
@@ -118,6 +123,13 @@ export class Replica {
       },
       opts.gapRepair,
     );
+    this.deleteGc = new DeleteGc({
+      store: this.store,
+      clock: opts.clock,
+      logger: opts.logger,
+      actor: this.delActor,
+      resyncDeleted: (nodes) => void this.resyncDeleted(nodes),
+    });
   }
 
   /** Starts listening, seeds or waits for data, starts both actors (python `serve`). */
@@ -141,7 +153,23 @@ export class Replica {
         this.refreshValue();
       }),
     );
+    this.unsub.push(
+      store.onChange((ev) => {
+        const p = ev.entry.path;
+        if (p.length === 3 && p.elements[0] === null && p.elements[1] === 'actor' && p.elements[2] === 'del')
+          this.deleteGc.groupChanged(ev.value === NOT_GIVEN ? undefined : ev.value);
+      }),
+    );
+    const group = store.get([null, 'actor', 'del']);
+    if (group && group.value !== NOT_GIVEN) this.deleteGc.groupChanged(group.value);
     this.actor.on((e) => this.onActorEvent(e));
+    this.delActor.on((e) => this.deleteGc.onEvent(e));
+    const collect = () => {
+      if (this.isStopped) return;
+      this.deleteGc.collect();
+      this.opts.clock.setTimer(DELETE_BATCH_MS, collect);
+    };
+    this.opts.clock.setTimer(DELETE_BATCH_MS, collect);
     this.delActor.start();
     this.actor.start();
     if (this.opts.init !== undefined || this.opts.loaded) this.becomeReady();
@@ -173,6 +201,42 @@ export class Replica {
   killNode(name: NodeName): void {
     this.store.killNode(name);
     this.send('info', { node_drop: [name] });
+  }
+
+  /**
+   * python `cmd_check_deleted` (the client command lib/ should route here): of the ticks a peer
+   * holds as entries, broadcast those we hold on no chain as deleted.
+   */
+  checkDeleted(nodes: Map<NodeName, RangeSet>): void {
+    const gone = this.store.checkDeleted(nodes);
+    if (!gone.size) return;
+    const deleted: Record<NodeName, unknown> = {};
+    for (const [n, r] of gone) deleted[n] = r.toWire();
+    this.send('info', { deleted });
+  }
+
+  /** python `resync_deleted`: hand our entries' head ticks to a delete-group member. */
+  private async resyncDeleted(nodes: readonly NodeName[]): Promise<void> {
+    const connect = this.opts.connect;
+    if (!connect) return;
+    for (const name of nodes) {
+      if (name === this.store.name || this.isStopped) continue;
+      const [host, port] = hostPortOf(this.store, name, this.opts.hostPort ?? {});
+      try {
+        const s = await connect({ name, host, port });
+        try {
+          if (!s.checkDeleted) continue;
+          const heads: Record<NodeName, unknown> = {};
+          for (const [n, r] of this.store.headTicks()) heads[n] = r.toWire();
+          await s.checkDeleted(heads as never);
+          return;
+        } finally {
+          s.close();
+        }
+      } catch (e) {
+        this.log.warn('resync_deleted: unable to reach', { node: name, error: String(e) });
+      }
+    }
   }
 
   /** python `_send_event`: fill node/tick/tock, pack (split when big), broadcast. */

@@ -9,7 +9,7 @@ import { type Clock, type Logger, type Random, SubLogger, sleep } from '../../go
 import { DecodeError } from '../../gossip/decode-error.js';
 import { entryToWire } from '../entry.js';
 import type { NodeName } from '../node-ticks.js';
-import type { RangeSet } from '../range-set.js';
+import { RangeSet, type RangeWireItem } from '../range-set.js';
 import type { Store } from '../store.js';
 
 /** One client connection to a peer, as far as the sync needs it. */
@@ -20,15 +20,29 @@ export interface SyncSession {
   treeInternal(): AsyncIterable<unknown>;
   /** get_state {nodes, known, deleted}. */
   state(): Promise<unknown>;
+  /**
+   * check_deleted {nodes: {node: ticks}} (python `resync_deleted`): the peer broadcasts
+   * `info {deleted}` for the ticks it holds on no entry. Optional: without it we cannot resync.
+   */
+  checkDeleted?(nodes: Record<NodeName, RangeWireItem[]>): Promise<void>;
   close(): void;
 }
 
 /** Opens a session to a peer's client port; rejects when it cannot. */
 export type SyncConnector = (peer: { name: NodeName; host: string; port: number }) => Promise<SyncSession>;
 
-/** A session on another store in this process (simulator, tests). */
-export function storeSyncSession(peer: Store): SyncSession {
+/**
+ * A session on another store in this process (simulator, tests); `checkDeleted` is the peer
+ * server's check_deleted command (Replica.checkDeleted), when given.
+ */
+export function storeSyncSession(peer: Store, checkDeleted?: (nodes: Map<NodeName, RangeSet>) => void): SyncSession {
   return {
+    async checkDeleted(nodes) {
+      if (!checkDeleted) throw new Error('check_deleted not supported');
+      const m = new Map<NodeName, RangeSet>();
+      for (const [n, w] of Object.entries(nodes)) m.set(n, RangeSet.fromWire(w));
+      checkDeleted(m);
+    },
     async *tree() {
       for (const [e] of peer.iterate([])) yield entryToWire(e, -1);
     },

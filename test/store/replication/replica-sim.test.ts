@@ -33,7 +33,7 @@ function snapshot(store: Store): string {
   return out.join('\n');
 }
 
-async function cluster(seed: number, n: number, loss = 0, eventBuffer?: number): Promise<Simulation<ReplicaNode>> {
+async function cluster(seed: number, n: number, loss = 0, eventBuffer?: number, fastDelete = false): Promise<Simulation<ReplicaNode>> {
   const sim = new Simulation<ReplicaNode>({ seed, link: { loss }, log: { level: 'error' } });
   const factory = (rt: SimRuntime): ReplicaNode => {
     const cfg = defaultSerfConfig(rt.name, lanConfig(rt.name));
@@ -49,11 +49,12 @@ async function cluster(seed: number, n: number, loss = 0, eventBuffer?: number):
       random: rt.random.fork('replica'),
       logger: rt.logger,
       ping: { cycle: 3, gap: 1 },
+      ...(fastDelete ? { deletePing: { cycle: 6, gap: 2, n_hosts: 3 } } : {}),
       ...(rt.name === name(0) ? { init: 'seed' } : {}),
       connect: async (peer) => {
         const p = sim.node(peer.name);
         if (!p || !sim.isUp(peer.name)) throw new Error(`${peer.name} is down`);
-        return storeSyncSession(p.replica.store);
+        return storeSyncSession(p.replica.store, (nodes) => p.replica.checkDeleted(nodes));
       },
     });
     replica.start();
@@ -110,6 +111,27 @@ describe('store/replica in the simulator', function () {
     sim.setLink({ loss: 0 });
     assert.ok(await sim.runUntil(() => converged(sim), 90_000), 'converged after loss');
     assert.equal(replicas(sim)[0]!.store.enumerate(['w']).length, 20);
+    await stopAll(sim);
+  });
+
+  it('deletion GC: with a deleter group, tombstones are purged on every node', async () => {
+    const sim = await cluster(3, 3, 0, undefined, true);
+    assert.ok(await sim.runUntil(() => replicas(sim).every((r) => r.ready), 60_000), 'all ready');
+    const [r0, r1] = replicas(sim);
+    r0!.store.setValue([null, 'actor', 'del'], { nodes: [name(0), name(1), name(2)] });
+    r1!.store.setValue(['gone'], 'soon');
+    r1!.store.setValue(['stays'], 'here');
+    await sim.runFor(2_000);
+    r0!.store.deleteValue(['gone']);
+    await sim.runFor(2_000);
+    for (const r of replicas(sim)) {
+      assert.equal(r.deleteGc.nNodes, 3, `${r.store.name} knows the group`);
+      assert.ok(r.store.get(['gone']), `${r.store.name} holds the tombstone`);
+    }
+    const purged = () => replicas(sim).every((r) => r.store.get(['gone']) === undefined);
+    assert.ok(await sim.runUntil(purged, 900_000), `purged: ${replicas(sim).map((r) => `${r.store.name}:${JSON.stringify(r.deleteGc.stats)} pending ${r.deleteGc.pending} hist ${r.delActor.history} en ${r.delActor.enabled} cfg ${JSON.stringify(r.delActor.config)} val ${JSON.stringify(r.delActor.value)}`).join(' ')}`);
+    for (const r of replicas(sim)) assert.equal(r.store.get(['stays'])?.value, 'here');
+    assert.ok(converged(sim));
     await stopAll(sim);
   });
 

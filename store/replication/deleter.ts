@@ -1,0 +1,117 @@
+// Deletion GC (reference §1.7, python `DeleteActor` in distkv/actor/deletor.py and
+// `Server.del_check` / `_delete_also` / `purge_deleted` / `resync_deleted`): tombstones are purged
+// once every member of the delete group (`(None, "actor", "del")` = {nodes: [...]}) has been
+// active long enough after the deletion, as seen through the `<root>.del` actor's rotation.
+//
+// Difference from python, wire unchanged: a ping proves "the whole group is active" when its
+// history holds min(group size, splits) names — python demands the full group size, but pings
+// carry at most `splits` (4) names, so groups of 5 or more never purged by pings.
+import type { Clock, Logger } from '../../gossip/runtime.js';
+import { SubLogger } from '../../gossip/runtime.js';
+import type { Actor, ActorEvent } from '../actor/index.js';
+import type { NodeName } from '../node-ticks.js';
+import { RangeSet } from '../range-set.js';
+import type { Store } from '../store.js';
+
+/** python TAGS: tocks remembered from our own turns. */
+export const DELETE_TAGS = 4;
+/** python `_delete_also`: deletions are handed to the delete actor every 10 s. */
+export const DELETE_BATCH_MS = 10_000;
+
+export interface DeleteGcHost {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly actor: Actor;
+  /** python `resync_deleted(history)`: we may have missed deletions; ask a group member. */
+  resyncDeleted(nodes: readonly NodeName[]): void;
+}
+
+export class DeleteGc {
+  private deleted: { tock: number; nodes: Map<NodeName, RangeSet> }[] = [];
+  private tags: number[] = [];
+  private maxSeen = 0;
+  private nTags = 0;
+  private nPings = 0;
+  /** Size of the delete group (0 = GC off). */
+  nNodes = 0;
+  private readonly log: SubLogger;
+  /** Counters for tests. */
+  readonly stats = { purged: 0, resyncs: 0 };
+
+  constructor(private readonly h: DeleteGcHost) {
+    this.log = new SubLogger(h.logger, 'replica');
+  }
+
+  /** python `del_check`: the group list changed (undefined = the entry was deleted). */
+  groupChanged(value: unknown): void {
+    const nodes = value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>).nodes : undefined;
+    const list = Array.isArray(nodes) ? nodes.filter((n): n is string => typeof n === 'string') : [];
+    if (value === undefined) return this.setGroup(false, 0);
+    this.setGroup(list.includes(this.h.store.name), list.length);
+  }
+
+  private setGroup(member: boolean, n: number): void {
+    if (member) this.h.actor.enable(n);
+    else this.h.actor.disable();
+    this.nTags = this.nPings = 0;
+    this.nNodes = n;
+    this.log.info('delete group', { member, size: n });
+  }
+
+  /** python `_delete_also` → `add_deleted`: the store's queued deletions, stamped with a tock. */
+  collect(): void {
+    const q = this.h.store.takeDeletedQueue();
+    if (this.nNodes === 0 || q.size === 0) return;
+    this.deleted.push({ tock: this.h.store.nextTock(), nodes: q });
+  }
+
+  get pending(): number {
+    return this.deleted.length;
+  }
+
+  /** python `purge_to`: deletions recorded before `tock` are gone for good everywhere. */
+  purgeTo(tock: number): void {
+    while (this.deleted.length && this.deleted[0]!.tock < tock) {
+      const d = this.deleted.shift()!;
+      this.h.store.purgeDeleted(d.nodes);
+      this.stats.purged++;
+    }
+  }
+
+  onEvent(e: ActorEvent): void {
+    if (e.type === 'ping') {
+      const val = e.value;
+      const msg = e.msg as { history?: readonly string[] };
+      if (!Array.isArray(val) || val.length !== 2 || typeof val[0] !== 'number' || typeof val[1] !== 'number') {
+        this.nPings = this.nTags = 0;
+        return;
+      }
+      const need = Math.min(this.nNodes, this.h.actor.config.splits);
+      if (!msg.history || msg.history.length < need) {
+        this.nPings = this.nTags = 0;
+        return;
+      }
+      this.nPings++;
+      if (this.nPings > this.nNodes) {
+        const mx = this.maxSeen;
+        this.maxSeen = Math.max(this.maxSeen, val[1]);
+        if (val[0] > mx && mx > 0) {
+          // the group purged past the newest tock we saw it at: we may have missed deletions
+          this.stats.resyncs++;
+          this.h.resyncDeleted(msg.history);
+          return;
+        }
+        this.purgeTo(val[0]);
+      }
+    } else if (e.type === 'tag') {
+      if (this.nNodes > 0 && this.h.actor.historySize === this.nNodes) {
+        this.nTags++;
+        if (this.nTags > 2) this.purgeTo(this.tags[0]!);
+        this.tags.push(this.h.store.nextTock());
+        this.tags = this.tags.slice(-DELETE_TAGS);
+        this.h.actor.setValue([this.tags[0]!, this.tags[this.tags.length - 1]!]);
+      }
+    }
+  }
+}
