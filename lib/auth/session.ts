@@ -293,6 +293,8 @@ export class AuthSession {
   /**
    * `test_acl {path, mode, acl?}` (python cmd_test_acl), `path` relative to `root`: False when
    * denied, True when allowed but the caller may not see ACL letters (no `a`), else the letters.
+   * python 0.57.4 reads the letters of the user's *unstepped* ACL when no `acl` is given (so a
+   * user with an ACL gets an AttributeError reply); we answer with the letters at the path.
    */
   testAcl(req: Request, root: Entry | undefined, relPath: readonly PathElement[]): ValueObject {
     if (relPath.includes(null)) throw new AuthReplyError('Null path element');
