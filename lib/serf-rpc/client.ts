@@ -5,10 +5,12 @@ import { connect, type Socket } from 'node:net';
 import { asStruct, type GoValue } from '../../gossip/msgpack-go.js';
 import { asString } from '../../gossip/msgpack-go.js';
 import { ValueReader } from './framing.js';
-import { encodeRequest } from './protocol.js';
+import { encodeRequest, RpcError as RpcErrors } from './protocol.js';
 
 const BODY_COMMANDS = new Set(['join', 'members', 'members-filtered', 'install-key', 'use-key', 'remove-key', 'list-keys', 'stats', 'get-coordinate']);
 const STREAMING = new Set(['stream', 'monitor', 'query']);
+/** Refusals sent before the command runs: never followed by a body. */
+const HEADER_ONLY_ERRORS = new Set([RpcErrors.authRequired, RpcErrors.handshakeRequired, RpcErrors.unsupportedCommand]);
 
 export interface RpcReply {
   error: string;
@@ -91,7 +93,7 @@ export class SerfRpcClient {
         const error = asString(s.get('Error'), 'Error');
         const p = this.pending.get(seq);
         if (!p) continue;
-        const hasBody = p.first ? BODY_COMMANDS.has(p.command) : true;
+        const hasBody = p.first ? BODY_COMMANDS.has(p.command) && !HEADER_ONLY_ERRORS.has(error as never) : true;
         const body = hasBody ? await this.reader.next() : undefined;
         if (p.first) {
           p.first = false;
