@@ -1,0 +1,119 @@
+// The Replica's message handling on a loopback bus with a manual clock: what it broadcasts for
+// local changes, how it fills messages, ignores its own info, re-sends what peers report missing
+// (entry form, rate limited), asks for what it lacks once per seen_missing window, learns ticks
+// from pings, and broadcasts node_drop.
+import { strict as assert } from 'node:assert';
+import { decode, encode, type Value } from '../../../store/codec.js';
+import { Replica } from '../../../store/replica.js';
+import { RangeSet } from '../../../store/range-set.js';
+import { Store } from '../../../store/store.js';
+import { updateToWire } from '../../../store/update-wire.js';
+import { LoopbackMedium, ManualClock, testRandom } from './helpers.js';
+
+const quiet = { log() {} };
+
+function setup(name = 'ts1', opts: Partial<ConstructorParameters<typeof Replica>[0]> = {}) {
+  const clock = new ManualClock();
+  const medium = new LoopbackMedium(clock);
+  const replica = new Replica({ store: new Store(name), bus: medium.bus(name), clock, random: testRandom(7), logger: quiet, ping: { cycle: 3, gap: 1 }, loaded: true, firstSeq: 1, ...opts });
+  replica.start();
+  return { clock, medium, replica, store: replica.store };
+}
+
+const sentOf = (medium: LoopbackMedium, action: string) =>
+  medium.sent.filter((s) => s.name === `:distkv.${action}`).map((s) => decode(s.payload) as Record<string, unknown>);
+
+describe('store/replica', () => {
+  it('broadcasts a local change in the broadcast form, byte for byte', () => {
+    const { medium, store } = setup();
+    store.setValue(['a', 'b'], 'v');
+    const e = store.get(['a', 'b'])!;
+    const ups = medium.sent.filter((s) => s.name === ':distkv.update');
+    assert.equal(ups.length, 1);
+    assert.deepEqual(ups[0]!.payload, encode(updateToWire(e.chain!, e.path, 'v', e.tock, 5) as unknown as Value));
+    assert.deepEqual(Object.keys(decode(ups[0]!.payload) as object), ['node', 'tick', 'prev', 'path', 'value', 'tock']);
+  });
+
+  it('fills info as python does: tock, node, tick appended; own info is ignored', async () => {
+    const { medium, replica, clock, store } = setup();
+    replica.send('info', { ticks: { x: 5 } });
+    const info = sentOf(medium, 'info')[0]!;
+    assert.deepEqual(Object.keys(info), ['ticks', 'tock', 'node', 'tick']);
+    assert.equal(info.node, 'ts1');
+    await clock.run(1);
+    assert.equal(store.knownNode('x'), undefined, 'our own info is not applied');
+  });
+
+  it('re-sends reported ticks in the entry form after cycle·(1+r/3), then reports known ticks', async () => {
+    const { medium, clock, store } = setup();
+    store.setValue(['k', 1], 'one'); // tick 1
+    store.setValue(['k', 2], 'two'); // tick 2
+    store.setValue(['k', 1], 'uno'); // tick 3 supersedes 1
+    const before = medium.sent.length;
+    // a peer says it misses our ticks 1..3
+    medium.bus('peer').send(':distkv.info', encode({ missing: { ts1: [[1, 4]] }, tock: 1, node: 'peer', tick: 0 }));
+    await clock.run(2_900);
+    assert.equal(medium.sent.length, before + 1, 'nothing before a cycle');
+    await clock.run(1_200);
+    const resent = sentOf(medium, 'update').slice(3);
+    assert.deepEqual(
+      resent.map((m) => [(m.chain as Record<string, unknown>).tick, m.value]),
+      [[2, 'two'], [3, 'uno']],
+    );
+    assert.deepEqual(Object.keys(resent[0]!), ['value', 'chain', 'tock', 'path', 'node', 'tick']);
+    const infos = sentOf(medium, 'info').filter((m) => m.node === 'ts1');
+    assert.deepEqual(infos.at(-1)!.known, { ts1: [1] });
+    assert.deepEqual(store.node('ts1').reported.toWire(), [1], 're-sent ticks leave reported (python keeps the known one)');
+  });
+
+  it('re-sends are rate limited', async () => {
+    const { medium, clock, store } = setup('ts1', { gapRepair: { resendPerSecond: 50 } });
+    for (let i = 0; i < 200; i++) store.setValue(['m', i], i);
+    medium.bus('peer').send(':distkv.info', encode({ missing: { ts1: [[1, 201]] }, node: 'peer' }));
+    await clock.run(4_100); // the re-send task starts within cycle·4/3
+    const n0 = sentOf(medium, 'update').length - 200;
+    assert.ok(n0 <= 50 * 1 + 50, `burst ${n0}`);
+    await clock.run(5_000);
+    assert.equal(sentOf(medium, 'update').length - 200, 200, 'all re-sent eventually');
+  });
+
+  it('asks for missing ticks once per seen_missing window (python never asks again)', async () => {
+    const { medium, clock, replica, store } = setup();
+    store.node('py', 3); // py wrote ticks 1..3, we hold none
+    replica.gapRepair.sendMissing();
+    replica.gapRepair.sendMissing();
+    const asks = () => sentOf(medium, 'info').filter((m) => m.missing);
+    assert.equal(asks().length, 1);
+    assert.deepEqual(asks()[0]!.missing, { py: [[1, 4]] });
+    await clock.run(3 * 3_000 + 1);
+    replica.gapRepair.sendMissing();
+    assert.equal(asks().length, 2, 'asked again after the window');
+  });
+
+  it('learns a sender tick and tock from its ping value', async () => {
+    const { medium, clock, store } = setup();
+    medium.bus('py').send(':distkv.ping', encode({ t: 'ping', node: 'py', value: [500, 42], history: ['py'] }));
+    await clock.run(1);
+    assert.equal(store.knownNode('py')!.tick, 42);
+    assert.ok(store.currentTock >= 500);
+    assert.deepEqual(store.node('py').missing(), RangeSet.span(1, 43));
+  });
+
+  it('kill_node drops the node and broadcasts node_drop', () => {
+    const { medium, replica, store } = setup();
+    store.node('dead', 0);
+    replica.killNode('dead');
+    assert.equal(store.knownNode('dead'), undefined);
+    assert.deepEqual(sentOf(medium, 'info').at(-1)!.node_drop, ['dead']);
+  });
+
+  it('drops garbage on every topic without throwing', async () => {
+    const { medium, clock, replica } = setup();
+    for (const t of ['update', 'info', 'ping', 'del']) {
+      medium.bus('x').send(`:distkv.${t}`, new Uint8Array([0xc1]));
+      medium.bus('x').send(`:distkv.${t}`, encode({ path: 5 }));
+    }
+    await clock.run(1);
+    assert.ok(replica.stats.bad >= 4);
+  });
+});
