@@ -70,10 +70,31 @@ export class MalformedPublicKey extends Error {
   }
 }
 
-/** python `verify_public_key`: 2 < y < p-1 and y is a quadratic residue (Euler's criterion). */
+/** Jacobi symbol (a/n) for odd n > 0; for a prime n it is the Legendre symbol. */
+export function jacobi(a: bigint, n: bigint): -1 | 0 | 1 {
+  let x = a % n;
+  let m = n;
+  let t: -1 | 1 = 1;
+  while (x !== 0n) {
+    while ((x & 1n) === 0n) {
+      x >>= 1n;
+      const r = m & 7n;
+      if (r === 3n || r === 5n) t = t === 1 ? -1 : 1;
+    }
+    [x, m] = [m, x];
+    if ((x & 3n) === 3n && (m & 3n) === 3n) t = t === 1 ? -1 : 1;
+    x %= m;
+  }
+  return m === 1n ? t : 0;
+}
+
+/**
+ * python `verify_public_key`: 2 < y < p-1 and y^((p-1)/2) ≡ 1 (mod p), i.e. y is a quadratic
+ * residue; computed as a Legendre symbol (same answer for a prime p, ~100× cheaper).
+ */
 export function verifyPublicKey(group: DhGroup, y: bigint): boolean {
   const p = group.prime;
-  return p - 1n > y && y > 2n && modPow(y, (p - 1n) / 2n, p) === 1n;
+  return p - 1n > y && y > 2n && jacobi(y, p) === 1;
 }
 
 /** One side of an exchange. `random(n)` supplies the private key bytes (a CSPRNG in production). */

@@ -12,6 +12,8 @@ import {
   bigIntToBytes,
   bytesToBigInt,
   dhGroupFor,
+  jacobi,
+  modPow,
   privateKeyBytes,
   verifyPublicKey,
 } from '../../../lib/auth/dh.js';
@@ -88,6 +90,17 @@ describe('auth DH + SecretBox (python diffiehellman / PyNaCl)', () => {
     }
     // a quadratic non-residue: -4 mod p (p ≡ 3 mod 4 makes -1 a non-residue, 4 is a square)
     assert.equal(verifyPublicKey(g, g.prime - 4n), false);
+  });
+
+  it("the Legendre symbol agrees with python's Euler criterion", () => {
+    const g = dhGroupFor(16);
+    let seed = 12345n;
+    for (let i = 0; i < 40; i++) {
+      seed = (seed * 6364136223846793005n + 1442695040888963407n) % (1n << 64n);
+      const y = (seed * seed * 7919n + BigInt(i)) % g.prime;
+      const euler = modPow(y, (g.prime - 1n) / 2n, g.prime) === 1n;
+      assert.equal(jacobi(y, g.prime) === 1, euler);
+    }
   });
 
   it('a box opens only with its key and untouched', () => {
