@@ -58,6 +58,7 @@ export class Memberlist {
   /** Independent random streams so one concern never perturbs another's sequence. */
   readonly rand: { probe: Random; gossip: Random; pushPull: Random; state: Random; crypto: Random };
 
+  private advertiseBytes: Uint8Array | undefined;
   private left = false;
   private muted = false;
   private shut = false;
@@ -130,10 +131,14 @@ export class Memberlist {
     ];
   }
 
+  /** Our advertised IP as raw bytes (parsed once: every probe carries it). */
   advertiseAddrBytes(): Uint8Array {
-    const b = ipToBytes(this.advertise.host);
-    if (!b) throw new Error(`advertise address ${this.advertise.host} is not an IP literal`);
-    return b;
+    if (!this.advertiseBytes) {
+      const b = ipToBytes(this.advertise.host);
+      if (!b) throw new Error(`advertise address ${this.advertise.host} is not an IP literal`);
+      this.advertiseBytes = b;
+    }
+    return this.advertiseBytes;
   }
 
   private nodeMeta(): Uint8Array {
