@@ -50,7 +50,7 @@ async function cluster(seed: number, n: number, loss = 0, eventBuffer?: number, 
       logger: rt.logger,
       ping: { cycle: 3, gap: 1 },
       ...(fastDelete ? { deletePing: { cycle: 6, gap: 2, n_hosts: 3 } } : {}),
-      ...(rt.name === name(0) ? { init: 'seed' } : {}),
+      ...(rt.name === name(0) && rt.life === 0 ? { init: 'seed' } : {}),
       connect: async (peer) => {
         const p = sim.node(peer.name);
         if (!p || !sim.isUp(peer.name)) throw new Error(`${peer.name} is down`);
@@ -171,7 +171,9 @@ describe('store/replica in the simulator', function () {
         fc.integer({ min: 1, max: 1_000_000 }),
         fc.integer({ min: 1, max: 3 }),
         fc.array(fc.record({ side: fc.boolean(), node: fc.nat(), key: fc.integer({ min: 0, max: 5 }), del: fc.boolean() }), { minLength: 1, maxLength: 10 }),
-        async (seed, cut, ops) => {
+        fc.option(fc.integer({ min: 0, max: 3 })),
+        fc.constantFrom(0, 0.05, 0.2),
+        async (seed, cut, ops, crash, loss) => {
           const n = 4;
           const sim = await cluster(seed, n, 0, 2);
           try {
@@ -189,18 +191,24 @@ describe('store/replica in the simulator', function () {
               else r.store.setValue(['p', op.key], `${r.store.name}-${op.key}`);
               await sim.runFor(500);
             }
+            // a crash loses the node's state (no durable store here): it restarts empty and syncs
+            if (crash !== null) sim.crash(name(crash));
+            sim.setLink({ loss });
             await sim.runFor(5_000);
             const before = replicas(sim).map((r) => snapshot(r.store));
             heal();
+            if (crash !== null) await sim.restart(name(crash));
+            await sim.runFor(10_000);
+            sim.setLink({ loss: 0 });
             const ok = await sim.runUntil(() => converged(sim), 120_000);
             recoveries.push(`${new Set(before).size}:${replicas(sim).reduce((x, r) => x + r.gapRepair.stats.resent, 0)}`);
-            assert.ok(ok, `not converged (seed ${seed}):\n${replicas(sim).map((r) => `${r.store.name}: ${snapshot(r.store).replace(/\n/g, ' ')}`).join('\n')}`);
+            assert.ok(ok, `not converged (seed ${seed}, crash ${crash}, loss ${loss}):\n${replicas(sim).map((r) => `${r.store.name}: ${snapshot(r.store).replace(/\n/g, ' ')}`).join('\n')}`);
           } finally {
             await stopAll(sim);
           }
         },
       ),
-      { numRuns: 8 },
+      { numRuns: Number(process.env.REPLICA_RUNS ?? 20) },
     );
   });
 });
