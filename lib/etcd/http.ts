@@ -1,0 +1,343 @@
+// The etcd v2 HTTP front-end (node:http): routing as etcd's Go ServeMux does it (unclean paths
+// are redirected, unknown ones get Go's 404 text), the keys handler, and the small endpoints
+// (/version, /health, /v2/machines, /v2/members, /v2/stats/*). Nothing a client sends may crash
+// it: every failure becomes an etcd error or a plain 4xx.
+import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Ecode, EtcdError } from './errors.js';
+import { type Form, parseQuery } from './form.js';
+import { eventBody, type EtcdEvent } from './history.js';
+import { type KeyMethod, type KeyRequest, parseKeyRequest } from './request.js';
+import type { EtcdV2Store, V2Result } from './v2store.js';
+
+export const ETCD_VERSION = { etcdserver: '3.4.23', etcdcluster: '3.4.0' };
+/** Go's http.maxFormSize. */
+const MAX_FORM_BYTES = 10 << 20;
+const KEYS = '/v2/keys';
+
+export interface EtcdHttpOptions {
+  /** Member name (the DistKV node name). */
+  name: string;
+  /** 16 hex digits; derived from the name when absent. */
+  memberId?: string;
+  clusterId?: string;
+  /** The other members' client URLs, for /v2/machines and /v2/members (ours is added). */
+  peers?: () => { name: string; id: string; clientURLs: string[] }[];
+}
+
+const CORS: OutgoingHttpHeaders = {
+  'Access-Control-Allow-Headers': 'accept, content-type, authorization',
+  'Access-Control-Allow-Methods': 'POST, GET, OPTIONS, PUT, DELETE',
+  'Access-Control-Allow-Origin': '*',
+};
+
+function fnvHex(s: string): string {
+  let h = 0xcbf29ce484222325n;
+  for (const b of Buffer.from(s)) h = ((h ^ BigInt(b)) * 0x100000001b3n) & 0xffffffffffffffffn;
+  return h.toString(16).padStart(16, '0');
+}
+
+/** Go ServeMux's cleanPath: path.Clean, keeping a trailing slash. */
+function cleanPath(p: string): string {
+  if (p === '') return '/';
+  const out: string[] = [];
+  for (const seg of p.split('/')) {
+    if (seg === '' || seg === '.') continue;
+    if (seg === '..') out.pop();
+    else out.push(seg);
+  }
+  let np = '/' + out.join('/');
+  if (p.endsWith('/') && np !== '/') np += '/';
+  return np;
+}
+
+export class EtcdHttpServer {
+  readonly server: Server;
+  readonly memberId: string;
+  readonly clusterId: string;
+  private clientUrl = '';
+  private readonly startTime = new Date().toISOString();
+
+  constructor(
+    readonly v2: EtcdV2Store,
+    readonly opts: EtcdHttpOptions,
+  ) {
+    this.memberId = opts.memberId ?? fnvHex(`member:${opts.name}`);
+    this.clusterId = opts.clusterId ?? fnvHex(`cluster:${v2.prefix.map(String).join('/')}`);
+    this.server = createServer({ keepAlive: true }, (req, res) => this.handle(req, res));
+    this.server.on('clientError', (_err, socket) => {
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n400 Bad Request');
+      else socket.destroy();
+    });
+  }
+
+  async listen(port: number, host = '127.0.0.1'): Promise<{ host: string; port: number }> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    const a = this.server.address() as AddressInfo;
+    this.clientUrl = `http://${host.includes(':') ? `[${host}]` : host}:${a.port}`;
+    return { host, port: a.port };
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    try {
+      this.route(req, res);
+    } catch (e) {
+      // last resort: never let a request take the process down
+      if (!res.headersSent) this.sendError(res, e instanceof EtcdError ? e : new EtcdError(Ecode.RaftInternal, String((e as Error)?.message ?? e)));
+      else res.destroy();
+    }
+  }
+
+  private route(req: IncomingMessage, res: ServerResponse): void {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const rawPath = q < 0 ? url : url.slice(0, q);
+    const rawQuery = q < 0 ? '' : url.slice(q + 1);
+    let path: string;
+    try {
+      path = decodeURIComponent(rawPath);
+    } catch {
+      return this.plain(res, 400, '400 Bad Request');
+    }
+    if (!path.startsWith('/')) return this.plain(res, 400, '400 Bad Request');
+    const clean = cleanPath(path);
+    if (clean !== path) {
+      res.writeHead(301, { ...CORS, Location: clean + (q < 0 ? '' : '?' + rawQuery), 'Content-Type': 'text/html; charset=utf-8' });
+      res.end(`<a href="${clean}">Moved Permanently</a>.\n\n`);
+      return;
+    }
+    const m = req.method ?? 'GET';
+    if (path === KEYS || path.startsWith(KEYS + '/')) return this.keys(req, res, m, path.slice(KEYS.length), rawQuery);
+    switch (path) {
+      case '/version':
+        if (!this.allow(res, m, 'GET')) return;
+        return this.json(res, 200, JSON.stringify(ETCD_VERSION));
+      case '/health':
+        if (!this.allow(res, m, 'GET')) return;
+        return this.json(res, 200, JSON.stringify({ health: 'true' }));
+      case '/v2/machines':
+        if (!this.allow(res, m, 'GET', 'HEAD')) return;
+        res.writeHead(200, { ...CORS, 'Content-Type': 'text/plain; charset=utf-8' });
+        res.end(this.members().flatMap((x) => x.clientURLs).join(', '));
+        return;
+      case '/v2/members':
+      case '/v2/members/':
+        if (!this.allow(res, m, 'GET', 'POST', 'DELETE', 'PUT')) return;
+        if (m !== 'GET') return this.httpError(res, 405, 'Method Not Allowed');
+        return this.json(res, 200, JSON.stringify({ members: this.members().map((x) => ({ id: x.id, name: x.name, peerURLs: [], clientURLs: x.clientURLs })) }) + '\n', {
+          'X-Etcd-Cluster-Id': this.clusterId,
+        });
+      case '/v2/members/leader':
+        if (!this.allow(res, m, 'GET', 'POST', 'DELETE', 'PUT')) return;
+        return this.json(res, 200, JSON.stringify({ id: this.memberId, name: this.opts.name, peerURLs: [], clientURLs: [this.clientUrl] }) + '\n', {
+          'X-Etcd-Cluster-Id': this.clusterId,
+        });
+      case '/v2/stats/store':
+        if (!this.allow(res, m, 'GET')) return;
+        return this.json(res, 200, JSON.stringify(this.v2.stats.toJSON(this.v2.hub.watcherCount)));
+      case '/v2/stats/self':
+        if (!this.allow(res, m, 'GET')) return;
+        return this.json(
+          res,
+          200,
+          JSON.stringify({
+            name: this.opts.name,
+            id: this.memberId,
+            state: 'StateLeader',
+            startTime: this.startTime,
+            leaderInfo: { leader: this.memberId, uptime: `${process.uptime()}s`, startTime: this.startTime },
+            recvAppendRequestCnt: 0,
+            sendAppendRequestCnt: 0,
+          }),
+        );
+      case '/v2/stats/leader':
+        if (!this.allow(res, m, 'GET')) return;
+        // no-master: every member answers for itself, with no followers to report
+        return this.json(res, 200, JSON.stringify({ leader: this.memberId, followers: {} }));
+      default:
+        return this.plain(res, 404, '404 page not found');
+    }
+  }
+
+  private members(): { name: string; id: string; clientURLs: string[] }[] {
+    return [{ name: this.opts.name, id: this.memberId, clientURLs: [this.clientUrl] }, ...(this.opts.peers?.() ?? [])];
+  }
+
+  private allow(res: ServerResponse, m: string, ...ms: string[]): boolean {
+    if (ms.includes(m)) return true;
+    res.setHeader('Allow', ms.join(','));
+    this.httpError(res, 405, 'Method Not Allowed');
+    return false;
+  }
+
+  /** Go's http.Error. */
+  private httpError(res: ServerResponse, status: number, text: string): void {
+    const body = text + '\n';
+    res.writeHead(status, { ...CORS, 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff', 'Content-Length': Buffer.byteLength(body) });
+    res.end(body);
+  }
+
+  private plain(res: ServerResponse, status: number, text: string): void {
+    this.httpError(res, status, text);
+  }
+
+  private json(res: ServerResponse, status: number, body: string, extra: OutgoingHttpHeaders = {}): void {
+    res.writeHead(status, { ...CORS, ...extra, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+    res.end(body);
+  }
+
+  private sendError(res: ServerResponse, e: EtcdError): void {
+    const body = e.body() + '\n';
+    res.writeHead(e.status, {
+      ...CORS,
+      'X-Etcd-Cluster-Id': this.clusterId,
+      'Content-Type': 'application/json',
+      'X-Etcd-Index': String(e.index),
+      'Content-Length': Buffer.byteLength(body),
+    });
+    res.end(body);
+  }
+
+  // ---- /v2/keys ----
+
+  private keys(req: IncomingMessage, res: ServerResponse, m: string, keyPath: string, rawQuery: string): void {
+    if (!this.allow(res, m, 'HEAD', 'GET', 'PUT', 'POST', 'DELETE')) {
+      req.resume();
+      return;
+    }
+    const method = m as KeyMethod;
+    const ctype = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    const hasForm = (m === 'POST' || m === 'PUT') && ctype === 'application/x-www-form-urlencoded';
+    if (!hasForm) {
+      req.resume();
+      return this.keysWithForm(res, method, keyPath, rawQuery, undefined, undefined);
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    req.on('data', (c: Buffer) => {
+      if (done) return;
+      size += c.length;
+      if (size > MAX_FORM_BYTES) {
+        done = true;
+        this.keysWithForm(res, method, keyPath, rawQuery, undefined, 'http: POST too large');
+        req.resume();
+        res.on('finish', () => req.destroy());
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => {
+      if (done) return;
+      done = true;
+      this.keysWithForm(res, method, keyPath, rawQuery, Buffer.concat(chunks).toString('utf8'), undefined);
+    });
+    req.on('error', () => {
+      done = true;
+      res.destroy();
+    });
+  }
+
+  private keysWithForm(
+    res: ServerResponse,
+    method: KeyMethod,
+    keyPath: string,
+    rawQuery: string,
+    body: string | undefined,
+    bodyError: string | undefined,
+  ): void {
+    try {
+      const form: Form = new Map();
+      let err = bodyError;
+      if (body !== undefined) err ??= parseQuery(body, form).error;
+      const qErr = parseQuery(rawQuery, form).error;
+      err ??= qErr;
+      if (err !== undefined) throw new EtcdError(Ecode.InvalidForm, err);
+      const rr = parseKeyRequest(method, keyPath, form);
+      if (rr.wait) return this.watch(res, rr);
+      const r = this.apply(rr);
+      this.sendEvent(res, r, rr, method === 'HEAD');
+    } catch (e) {
+      if (e instanceof EtcdError) return this.sendError(res, e);
+      this.sendError(res, new EtcdError(Ecode.RaftInternal, String((e as Error)?.message ?? e), 0));
+    }
+  }
+
+  private apply(r: KeyRequest): V2Result {
+    const s = this.v2;
+    switch (r.method) {
+      case 'GET':
+      case 'HEAD':
+        return s.get(r.key, r.recursive, r.sorted);
+      case 'POST':
+        return s.create(r.key, r.dir, r.value, true, r.ttl);
+      case 'DELETE':
+        if (r.prevIndex > 0 || r.prevValue !== '') return s.compareAndDelete(r.key, r.prevValue, r.prevIndex);
+        return s.delete(r.key, r.dir, r.recursive);
+      case 'PUT':
+        if (r.prevExist !== undefined) {
+          if (r.prevExist) {
+            if (r.prevIndex === 0 && r.prevValue === '') return s.update(r.key, r.value, r.ttl, r.refresh);
+            return s.compareAndSwap(r.key, r.prevValue, r.prevIndex, r.value, r.ttl, r.refresh);
+          }
+          return s.create(r.key, r.dir, r.value, false, r.ttl);
+        }
+        if (r.prevIndex > 0 || r.prevValue !== '') return s.compareAndSwap(r.key, r.prevValue, r.prevIndex, r.value, r.ttl, r.refresh);
+        return s.set(r.key, r.dir, r.value, r.ttl, r.refresh);
+    }
+  }
+
+  private headers(etcdIndex: number): OutgoingHttpHeaders {
+    return {
+      ...CORS,
+      'Content-Type': 'application/json',
+      'X-Etcd-Cluster-Id': this.clusterId,
+      'X-Etcd-Index': String(etcdIndex),
+      'X-Raft-Index': String(etcdIndex),
+      'X-Raft-Term': '1',
+    };
+  }
+
+  private sendEvent(res: ServerResponse, r: V2Result, rr: KeyRequest, head: boolean): void {
+    const ev = r.event;
+    const created = ev.action === 'create' || (ev.action === 'set' && !ev.prevNode);
+    let body: string;
+    if (rr.noValueOnSuccess && (ev.action === 'set' || ev.action === 'compareAndSwap' || ev.action === 'create' || ev.action === 'update'))
+      body = JSON.stringify({ action: ev.action }) + '\n';
+    else body = eventBody(ev);
+    const h = this.headers(r.etcdIndex);
+    h['Content-Length'] = Buffer.byteLength(body);
+    res.writeHead(created ? 201 : 200, h);
+    res.end(head ? undefined : body);
+  }
+
+  private watch(res: ServerResponse, rr: KeyRequest): void {
+    let started = false;
+    const send = (ev: EtcdEvent) => {
+      if (res.destroyed) return;
+      res.write(eventBody(ev));
+      if (!rr.stream) res.end();
+    };
+    const pending: EtcdEvent[] = [];
+    const w = this.v2.watch(rr.key, rr.recursive, rr.stream, rr.waitIndex, (ev) => (started ? send(ev) : pending.push(ev)));
+    res.writeHead(200, this.headers(w.startIndex));
+    res.flushHeaders();
+    started = true;
+    for (const ev of pending) send(ev);
+    // res 'close' = finished or the client went away (req 'close' fires as soon as the request is read)
+    res.on('close', () => w.remove());
+  }
+}
