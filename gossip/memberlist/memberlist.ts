@@ -36,7 +36,7 @@ export interface MemberlistOptions {
   advertise?: Addr;
 }
 
-/** A join target: "host:port", optionally "name/host:port" (memberlist's node-name form). */
+/** How many seeds a join reached, and why the others failed (errors are empty when any succeeded). */
 export interface JoinResult {
   joined: number;
   errors: string[];
