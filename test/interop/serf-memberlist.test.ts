@@ -3,7 +3,7 @@
 // Agents run with -profile=local and our node with the Local profile so failures show in seconds.
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
-import { localConfig } from '../../gossip/memberlist/config.js';
+import { lanConfig, localConfig } from '../../gossip/memberlist/config.js';
 import { Keyring } from '../../gossip/memberlist/keyring.js';
 import { Memberlist } from '../../gossip/memberlist/memberlist.js';
 import { NodeStateType } from '../../gossip/memberlist/node.js';
@@ -80,6 +80,22 @@ describe('interop: our memberlist with a real serf agent', function () {
     // Stays alive across a few probe rounds (the agent probes us, we ack).
     await delay(2_500);
     assert.equal(await memberStatus(agent, 'ours1'), 'alive');
+  });
+
+  it('LAN profile on both sides (serf agent defaults): join, then a crash is noticed', async () => {
+    const agent = await startSerfAgent({ node: 'lan-agent' });
+    const logs = new MemoryLogger();
+    const rt = await createRealRuntime({ logger: logs });
+    const member = new TagMember('lan-ours', new Map([['p', 'lan']]));
+    const ml = Memberlist.create(rt, { config: lanConfig('lan-ours'), delegates: { delegate: member } });
+    member.attach(ml);
+    const o = { ml, member, rt, logs, bind: `${rt.addr.host}:${rt.addr.port}` };
+    started.push(o);
+    assert.equal((await ml.join([agent.bind])).joined, 1);
+    await waitFor(async () => (await memberStatus(agent, 'lan-ours')) === 'alive', 10_000, 'agent sees us');
+    await stopOurs(o);
+    // LAN, 2 nodes: ~1 s to a failed probe, then the 4 s minimum suspicion.
+    await waitFor(async () => (await memberStatus(agent, 'lan-ours')) === 'failed', 20_000, 'agent marks us failed');
   });
 
   it('a node without Serf tags (empty metadata) is accepted', async () => {
