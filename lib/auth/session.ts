@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { dictGet, isDict, type Value, type ValueObject } from '../../store/codec.js';
 import type { Entry } from '../../store/entry.js';
 import { chainToWire } from '../../store/chain.js';
-import { Path, type PathElement } from '../../store/path.js';
+import { Path, isPathElement, type PathElement } from '../../store/path.js';
 import { reprString } from '../../store/path-repr.js';
 import type { SetOptions, SetResult, Store } from '../../store/store.js';
 import type { Request } from '../client-protocol/msg.js';
@@ -65,6 +65,15 @@ function setOpts(req: Request, nchainDefault = 1): SetOptions {
     } else throw new AuthReplyError('chain must be a map or None');
   }
   return o;
+}
+
+/** A request field used as a path element (python: msg.typ / msg.ident / msg.kind). */
+function elem(req: Request, key: string, dflt?: PathElement): PathElement {
+  const v = req.get(key);
+  if (v === undefined && dflt !== undefined) return dflt;
+  if (v === undefined) throw new AuthReplyError(`'attrdict' object has no attribute '${key}'`);
+  if (!isPathElement(v)) throw new AuthReplyError(`${key}: not a path element`);
+  return v;
 }
 
 /** The greeting's `auth` field (python ServerClient.run): [current|None, other methods...]. */
@@ -156,15 +165,15 @@ export class AuthSession {
    */
   login(req: Request): void {
     if (req.has('root') && !isEmptyPath(req.get('root'))) throw new AuthReplyError('auth: tenant roots are not supported');
-    const typ = req.get('typ');
+    const typ = elem(req, 'typ');
     const auth = this.store.get(AUTH);
     if (!auth) throw new AuthReplyError(`KeyError(${reprP(AUTH)})`);
     if (this.user === null) {
       const cur = isDict(auth.value) ? dictGet(auth.value, 'current') : undefined;
       if (typ !== cur) throw new AuthReplyError(`RuntimeError('Wrong auth type', ${cur === undefined ? 'None' : pyRepr(cur)})`);
     }
-    const ident = req.get('ident');
-    const rel: PathElement[] = [typ as PathElement, 'user', ident as PathElement];
+    const ident = elem(req, 'ident');
+    const rel: PathElement[] = [typ, 'user', ident];
     const rec = typeof ident === 'string' && typeof typ === 'string' ? auth.child(typ)?.child('user')?.child(ident) : undefined;
     if (!rec) throw new AuthReplyError(`KeyError(${reprP(rel)})`);
     if (!isMethod(typ)) throw unknownMethod(typ);
@@ -198,10 +207,10 @@ export class AuthSession {
   /** `auth_get {typ, kind, ident, nchain}` (single reply): the user's public info (none) + chain. */
   authGet(req: Request): ValueObject {
     const auth = this.authEntry(req, false)!;
-    const typ = req.get('typ');
-    const kind = req.get('kind') ?? 'user';
-    const ident = req.get('ident');
-    const rel = [typ, kind, ident] as PathElement[];
+    const typ = elem(req, 'typ');
+    const kind = elem(req, 'kind', 'user');
+    const ident = elem(req, 'ident');
+    const rel = [typ, kind, ident];
     const rec = descend(auth, rel);
     if (!rec) throw new AuthReplyError(reprP(rel));
     if (!isMethod(typ)) throw unknownMethod(typ);
@@ -217,8 +226,8 @@ export class AuthSession {
    */
   authList(req: Request): { single: boolean; items: ValueObject[] } {
     const auth = this.authEntry(req, false, !req.has('ident'))!;
-    const typ = req.get('typ');
-    const kind = req.get('kind') ?? 'user';
+    const typ = elem(req, 'typ');
+    const kind = elem(req, 'kind', 'user');
     const nchain = req.int('nchain', 0);
     const one = (e: Entry): ValueObject => {
       if (!isMethod(typ)) throw unknownMethod(typ);
@@ -227,12 +236,12 @@ export class AuthSession {
       return r;
     };
     if (req.has('ident')) {
-      const rel = [typ, kind, req.get('ident')] as PathElement[];
+      const rel = [typ, kind, elem(req, 'ident')];
       const rec = descend(auth, rel);
       if (!rec) throw new AuthReplyError(reprP(rel));
       return { single: true, items: [one(rec)] };
     }
-    const rel = [typ, kind] as PathElement[];
+    const rel = [typ, kind];
     const dir = descend(auth, rel);
     if (!dir) throw new AuthReplyError(`KeyError(${reprP(rel)})`);
     return { single: false, items: dir.sortedChildren().filter((e) => e.hasValue()).map(one) };
@@ -244,8 +253,8 @@ export class AuthSession {
    */
   authSet(req: Request): SetResult {
     this.authEntry(req, true);
-    const typ = req.get('typ');
-    const kind = req.get('kind') ?? 'user';
+    const typ = elem(req, 'typ');
+    const kind = elem(req, 'kind', 'user');
     if (!isMethod(typ)) throw unknownMethod(typ);
     if (kind !== 'user') throw new AuthReplyError(`kind ${pyRepr(kind)} is not supported`);
     let ident: PathElement;
@@ -274,6 +283,7 @@ export class AuthSession {
   setAuthTyp(req: Request): SetResult {
     if (!this.user?.superRoot) throw new AuthReplyError("You're not allowed to do that");
     const typ = req.get('typ') ?? null;
+    if (typ !== null && typeof typ !== 'string') throw new AuthReplyError('typ must be a method name or None');
     const auth = this.store.get(AUTH);
     const old = auth && isDict(auth.value) ? auth.value : undefined;
     const val: ValueObject = {};
@@ -301,6 +311,7 @@ export class AuthSession {
     const m = req.get('mode');
     const mode = typeof m === 'string' && m !== '' ? m : 'x';
     const other = req.get('acl');
+    if (other !== undefined && other !== null && !isPathElement(other)) throw new AuthReplyError('acl: not an ACL name');
     let acl: AclChecker;
     try {
       acl = followAcl(root, relPath, this.acl, other === undefined || other === null ? 'a' : mode, 'check').acl;
@@ -342,5 +353,6 @@ function pyRepr(v: Value | undefined): string {
   if (v === undefined || v === null) return 'None';
   if (typeof v === 'string') return reprString(v);
   if (typeof v === 'boolean') return v ? 'True' : 'False';
-  return String(v);
+  if (typeof v === 'number' || typeof v === 'bigint') return String(v);
+  return '<…>';
 }
