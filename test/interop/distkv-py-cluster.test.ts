@@ -1,7 +1,9 @@
 // A real Python DistKV 0.57.4 server (on a real serf agent) and OUR replica (our Serf layer joined
 // to that agent) in one DistKV cluster: writes on either side appear on the other, split (`_p0`)
-// values both ways, deletions, and gap repair (we start without the Python server's seed value
-// and get it re-sent when we are "it"). Fast pings: cycle 3, gap 1.
+// values both ways, deletions, gap repair (we start without the Python server's seed value and
+// get it re-sent when we are "it"), initial sync both ways over the client protocol, and a
+// DistKV-level partition of one of our replicas healed by split recovery with the Python
+// servers. Fast pings: cycle 3, gap 1.
 import { strict as assert } from 'node:assert';
 import { localConfig } from '../../gossip/memberlist/config.js';
 import { defaultSerfConfig } from '../../gossip/serf/config.js';
@@ -17,6 +19,7 @@ import { DistkvServer } from '../../lib/server.js';
 import { Path } from '../../store/path.js';
 import { PathLongener } from '../../store/path-shortener.js';
 import type { SyncConnector, SyncSession } from '../../store/replication/sync.js';
+import type { EventBus } from '../../store/replication/bus.js';
 import {
   distkvPyAvailable,
   runPyScript,
@@ -54,6 +57,16 @@ async function py(port: number, op: 'set' | 'get' | 'del', path: string, val?: u
   return JSON.parse(out.trim().split('\n').pop()!) as { value?: unknown; has?: boolean };
 }
 
+/** A bus that can be cut off (a DistKV-level partition: Serf stays connected, our events do not pass). */
+function gated(b: EventBus): EventBus & { open: boolean } {
+  const g = {
+    open: true,
+    send: (n: string, p: Uint8Array) => (g.open ? b.send(n, p) : true),
+    onEvent: (h: (n: string, p: Uint8Array) => void) => b.onEvent((n, p) => g.open && h(n, p)),
+  };
+  return g;
+}
+
 /**
  * The initial sync over the real client protocol (our client library). lib/ should own this
  * adapter once the server wires the replica in; it lives here until then.
@@ -88,6 +101,8 @@ describe('interop: a Python DistKV server and our replica in one cluster (real s
   let server: DistkvServer | undefined;
   let agentA: { bind: string; rpcPort: number } | undefined;
   const extra: { serf: Serf; rt: RealRuntime; replica: Replica }[] = [];
+  let gate: (EventBus & { open: boolean }) | undefined;
+  let py2: DistkvPyServer | undefined;
   const logs = new MemoryLogger();
 
   before(async function () {
@@ -181,9 +196,10 @@ describe('interop: a Python DistKV server and our replica in one cluster (real s
     const xrt = await createRealRuntime({ logger: new MemoryLogger('warn') });
     const xserf = Serf.create(xrt, { config: defaultSerfConfig('ts2', localConfig('ts2')) });
     assert.equal(await xserf.join([agentA!.bind]), 1);
+    gate = gated(serfBus(xserf));
     const r2 = new Replica({
       store: new Store('ts2'),
-      bus: serfBus(xserf),
+      bus: gate,
       clock: xrt.clock,
       random: xrt.random,
       logger: xrt.logger,
@@ -205,7 +221,7 @@ describe('interop: a Python DistKV server and our replica in one cluster (real s
   it('a Python server started empty syncs from OUR server', async () => {
     const agentB = await startSerfAgent({ node: 'b', profile: 'local', join: [agentA!.bind] });
     const ourAddr = `127.0.0.1:${server!.opts.clientTransport.localAddr().port}`;
-    const py2 = await startDistkvPy({
+    py2 = await startDistkvPy({
       name: 'test2',
       serfRpcPort: agentB.rpcPort,
       ping: { cycle: 3, gap: 1 },
@@ -215,5 +231,24 @@ describe('interop: a Python DistKV server and our replica in one cluster (real s
     assert.equal((await py(py2.clientPort, 'get', 'big.ts')).value, 'abcdefghijklmnopqrstuvwxyz'.repeat(200));
     assert.equal((await py(py2.clientPort, 'get', 'big.py')).value, 'ABCDEFGHIJ'.repeat(250));
     assert.ok(!/Traceback/.test(py2.logs()), py2.logs().slice(-3000));
+  });
+
+  it('partition heal: our ts2 cut off, writes on both sides, healed ⇒ both sides have everything', async () => {
+    const r2 = extra[0]!.replica;
+    const recovers: string[] = [];
+    r2.actor.on((e) => void (e.type === 'recover' && recovers.push(`prio ${e.prio}`)));
+    gate!.open = false;
+    await new Promise((r) => setTimeout(r, 6_000)); // both sides' rotations go on without the other
+    r2.store.setValue(['split', 'ours'], 'written while cut off');
+    r2.store.setValue(['big', 'py'], 'overwritten by ts2 while cut off');
+    await py(pyServer!.clientPort, 'set', 'split.theirs', 'python side');
+    await new Promise((r) => setTimeout(r, 2_000));
+    gate!.open = true;
+    await waitFor(() => r2.store.get(['split', 'theirs'])?.value === 'python side', 45_000, 'ts2 got the python-side write');
+    await waitFor(async () => (await py(pyServer!.clientPort, 'get', 'split.ours')).value === 'written while cut off', 45_000, 'test1 got ours');
+    await waitFor(async () => (await py(py2!.clientPort, 'get', 'split.ours')).value === 'written while cut off', 45_000, 'test2 got ours');
+    assert.equal((await py(pyServer!.clientPort, 'get', 'big.py')).value, 'overwritten by ts2 while cut off');
+    assert.equal(replica!.store.get(['split', 'ours'])?.value, 'written while cut off', 'ts1 too');
+    console.log(`      ts2 recoveries: ${recovers.join(', ') || 'none'}; re-sent by ts2: ${r2.gapRepair.stats.resent}`);
   });
 });
