@@ -4,7 +4,7 @@
 // store otherwise (replication, native clients, TTL expiry) become etcd events too.
 import type { Clock } from '../../gossip/runtime.js';
 import type { Value } from '../../store/codec-value.js';
-import { type Entry, NOT_GIVEN } from '../../store/entry.js';
+import { type Entry, NOT_GIVEN, walk } from '../../store/entry.js';
 import type { PathElement } from '../../store/path.js';
 import type { ChangeEvent, Store } from '../../store/store.js';
 import { TtlTable } from '../../store/ttl.js';
@@ -331,14 +331,7 @@ export class EtcdV2Store {
       if (isDir) {
         if (!dir) throw new EtcdError(Ecode.NotFile, key, this.index);
         if (!recursive && liveChildren(n).next().done !== true) throw new EtcdError(Ecode.DirNotEmpty, key, this.index);
-        this.busy++;
-        try {
-          this.store.deleteTree(this.path(key));
-          // an implicit directory is not a value: a tombstone makes it go (see tree.ts exists)
-          if (!n.chain) this.store.deleteValue(this.path(key));
-        } finally {
-          this.busy--;
-        }
+        this.deleteSubtree(n);
       } else this.write(key, NOT_GIVEN);
       const node = makeNode(key, isDir, undefined, this.index, created);
       return this.emit({ action: 'delete', node, prevNode, index: this.index });
@@ -399,12 +392,20 @@ export class EtcdV2Store {
 
   /** TTL expiry of a directory takes its whole subtree with it, as in etcd. */
   private expired(e: Entry): void {
-    if (!e.children) return;
+    if (e.children) this.deleteSubtree(e);
+  }
+
+  /**
+   * Every value at or below `e` is deleted, and every implicit directory there gets a tombstone
+   * (it holds no value, but it would otherwise still show as an empty directory; see exists()).
+   */
+  private deleteSubtree(e: Entry): void {
     this.busy++;
     try {
-      this.store.deleteTree(e.path);
-    } catch {
-      // nothing left to delete
+      const implicit: Entry[] = [];
+      for (const [x] of walk(e)) if (x.value === NOT_GIVEN && x.chain === null && x.children) implicit.push(x);
+      if (e.value !== NOT_GIVEN || e.children) this.store.deleteTree(e.path);
+      for (const x of implicit) this.store.deleteValue(x.path);
     } finally {
       this.busy--;
     }
