@@ -96,8 +96,10 @@ export class DistkvServer {
     if (this.stopped) return;
     this.stopped = true;
     this.offChange?.();
+    this.log.info('stopping', { node: this.opts.name, clients: this.listener.connectionCount });
     this.listener.closeAll();
     await this.persistence.close();
     await this.opts.clientTransport.close();
+    this.log.info('stopped', { node: this.opts.name });
   }
 }

@@ -121,12 +121,16 @@ export async function run(argv: string[]): Promise<number> {
     force: !!f.get('force'),
     qlen: typeof buffer === 'number' ? buffer : undefined,
   });
-  // the listening socket (also while waiting) keeps the process alive
+  // the listening socket (also while waiting) keeps the process alive; after a signal the
+  // shutdown ends in process.exit, as python's server exits, whatever handle may linger
   let done!: (code: number) => void;
   const finished = new Promise<number>((r) => (done = r));
   const offSignals = onShutdownSignals({
     interrupt: () => server.stop(),
-    exit: (code) => done(code),
+    exit: (code) => {
+      done(code);
+      process.exit(code);
+    },
   });
   try {
     const state = await server.start();
