@@ -3,7 +3,10 @@
 // servers must give the same answers (tock values aside, which count every message a server
 // ever sent).
 import { strict as assert } from 'node:assert';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readFile } from '../../store/files.js';
 import { listenTcp, MemoryLogger, RealClock } from '../../lib/runtime/index.js';
 import { DistkvServer } from '../../lib/server.js';
 import {
@@ -77,6 +80,29 @@ describe('interop: the real Python DistKV client against our server', function (
     await cli('data', 'cli.n', 'delete');
     // the root value that -I set is there too
     assert.equal(await cli('data', ':', 'get', '-rd', '_'), "_: initial_value\ncli:\n  greeting:\n    _: Hi there\n");
+  });
+
+  it('CLI: log save / log dest / log stop write DistKV record files on our server', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'distkv-py-cli-'));
+    try {
+      const snap = join(dir, 'snap.dkv');
+      const log = join(dir, 'log.dkv');
+      await distkvPyClient(ours.port, ['log', 'save', snap]);
+      await distkvPyClient(ours.port, ['log', 'dest', '-i', log]);
+      await distkvPyClient(ours.port, ['data', 'logged.k', 'set', '-v', ':', 'v']);
+      await distkvPyClient(ours.port, ['log', 'stop']);
+      const s = readFile(readFileSync(snap));
+      assert.equal(s.records[0]!.kind, 'state');
+      assert.ok(s.records.some((r) => r.kind === 'update' && r.path.length === 0 && (r.msg as Record<string, unknown>).value === 'initial_value'));
+      const l = readFile(readFileSync(log));
+      const upd = l.records.filter((r) => r.kind === 'update');
+      assert.deepEqual(
+        upd.map((r) => r.path.toString()),
+        ['logged.k'],
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('library: set/get/conditions/get_tree/list/delete/get_state/watch give the expected answers', async () => {
