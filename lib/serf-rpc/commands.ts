@@ -140,11 +140,11 @@ async function leave(c: RpcConnection, seq: Seq): Promise<void> {
     c.log.error('leave failed', { error });
   }
   c.send(seq, error);
-  try {
-    await c.backend.shutdown();
-  } catch (e) {
-    c.log.error('shutdown failed', { error: errText(e) });
-  }
+  c.close();
+  // The shutdown closes this server too: run it outside this request's handling.
+  setImmediate(() => {
+    c.backend.shutdown().catch((e: unknown) => c.log.error('shutdown failed', { error: errText(e) }));
+  });
   throw new CloseConnection('');
 }
 
