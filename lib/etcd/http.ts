@@ -300,16 +300,19 @@ export class EtcdHttpServer {
     }
   }
 
-  private headers(etcdIndex: number): OutgoingHttpHeaders {
-    return {
-      ...CORS,
-      'Content-Type': 'application/json',
-      'X-Etcd-Cluster-Id': this.clusterId,
-      'X-Etcd-Index': String(etcdIndex),
-      'X-Raft-Index': String(etcdIndex),
-      'X-Raft-Term': '1',
-    };
+  /** The headers of a key response as Node's flat [name, value, ...] list (the cheap form). */
+  private headers(etcdIndex: number, body?: string): string[] {
+    const idx = String(etcdIndex);
+    const h = [...this.fixedHeaders, 'X-Etcd-Index', idx, 'X-Raft-Index', idx, 'X-Raft-Term', '1'];
+    if (body !== undefined) h.push('Content-Length', String(Buffer.byteLength(body)));
+    return h;
   }
+
+  private get fixedHeaders(): string[] {
+    return (this.fixed ??= [...Object.entries(CORS).flat().map(String), 'Content-Type', 'application/json', 'X-Etcd-Cluster-Id', this.clusterId]);
+  }
+
+  private fixed: string[] | undefined;
 
   private sendEvent(res: ServerResponse, r: V2Result, rr: KeyRequest, head: boolean): void {
     const ev = r.event;
@@ -318,9 +321,7 @@ export class EtcdHttpServer {
     if (rr.noValueOnSuccess && (ev.action === 'set' || ev.action === 'compareAndSwap' || ev.action === 'create' || ev.action === 'update'))
       body = JSON.stringify({ action: ev.action }) + '\n';
     else body = eventBody(ev);
-    const h = this.headers(r.etcdIndex);
-    h['Content-Length'] = Buffer.byteLength(body);
-    res.writeHead(created ? 201 : 200, h);
+    res.writeHead(created ? 201 : 200, this.headers(r.etcdIndex, body));
     res.end(head ? undefined : body);
   }
 
