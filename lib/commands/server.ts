@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs, UsageError, type FlagSpec } from '../args.js';
 import { listenTcp, onShutdownSignals, parseAddr, parseLogLevel, RealClock, StreamLogger, type LogFormat } from '../runtime/index.js';
 import { DistkvServer } from '../server.js';
+import { ETCD_ADDR_FLAG, startEtcdOption } from '../etcd/server-option.js';
 import { evalValue } from '../client/value-text.js';
 import type { Value } from '../../store/codec.js';
 
@@ -18,6 +19,7 @@ const SPEC: Record<string, FlagSpec> = {
   authoritative: { type: 'bool', aliases: ['a'], help: 'after --load, ticks still missing count as gone' },
   force: { type: 'bool', aliases: ['f'], help: 'serve even without data (a lone node starting empty)' },
   'client-addr': { type: 'string', help: `client port, host:port (default 127.0.0.1:${DEFAULT_CLIENT_PORT})` },
+  'etcd-addr': ETCD_ADDR_FLAG,
   config: { type: 'string', aliases: ['c'], help: 'JSON config file ({"server": {"bind_default": {"port": N}, "buffer": N}, ...})' },
   set: { type: 'list', aliases: ['C'], help: 'config override key=value (python names: server.bind_default.port, server.buffer, ...)' },
   'log-level': { type: 'string', help: 'debug|info|warn|error (default info)' },
@@ -134,6 +136,7 @@ export async function run(argv: string[]): Promise<number> {
   });
   try {
     const state = await server.start();
+    await startEtcdOption(f.get('etcd-addr') as string | undefined, server.store, server.opts.clock, logger);
     if (state === 'serving') process.stdout.write('Running.\n');
   } catch (e) {
     process.stderr.write(`distkv server: ${(e as Error).message}\n`);
