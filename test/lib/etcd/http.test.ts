@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { startEtcdFrontend, type EtcdFrontend } from '../../../lib/etcd/index.js';
 import { RealClock } from '../../../lib/runtime/clock.js';
 import { Store } from '../../../store/store.js';
+import { updateToWire } from '../../../store/update-wire.js';
 
 function rawRequest(port: number, bytes: string | Buffer): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -116,5 +117,43 @@ describe('lib/etcd/http', function () {
       { numRuns: 300 },
     );
     await alive();
+  });
+});
+
+describe('lib/etcd/http: two nodes whose stores exchange their changes', function () {
+  this.timeout(20_000);
+  // a stand-in for the replication layer (not wired into lib/server.ts yet): each store's local
+  // changes are applied to the other as DistKV updates
+  let a: EtcdFrontend;
+  let b: EtcdFrontend;
+  before(async () => {
+    const sa = new Store('a', { tick: 0 });
+    const sb = new Store('b', { tick: 0 });
+    sa.onChange((ev) => ev.origin === 'local' && sb.applyUpdate(updateToWire(ev.chain, ev.entry.path, ev.value, ev.tock)));
+    sb.onChange((ev) => ev.origin === 'local' && sa.applyUpdate(updateToWire(ev.chain, ev.entry.path, ev.value, ev.tock)));
+    a = await startEtcdFrontend({ store: sa, clock: new RealClock(), port: 0 });
+    b = await startEtcdFrontend({ store: sb, clock: new RealClock(), port: 0 });
+  });
+  after(async () => {
+    await a.close();
+    await b.close();
+  });
+
+  it('a write through A is read through B, and a watch on B sees it', async () => {
+    const watch = fetch(`${b.url}/v2/keys/cfg?wait=true&recursive=true`);
+    await new Promise((r) => setTimeout(r, 50));
+    const put = await fetch(`${a.url}/v2/keys/cfg/x`, { method: 'PUT', body: 'value=1', headers: form });
+    assert.equal(put.status, 201);
+    await put.text();
+    const ev = (await (await watch).json()) as { action: string; node: { key: string; value: string } };
+    assert.deepEqual([ev.action, ev.node.key, ev.node.value], ['set', '/cfg/x', '1']);
+    const got = (await (await fetch(`${b.url}/v2/keys/cfg/x`)).json()) as { node: { value: string } };
+    assert.equal(got.node.value, '1');
+    // CAS through B on A's value, seen back on A
+    const cas = await fetch(`${b.url}/v2/keys/cfg/x?prevValue=1`, { method: 'PUT', body: 'value=2', headers: form });
+    assert.equal(cas.status, 200);
+    await cas.text();
+    const back = (await (await fetch(`${a.url}/v2/keys/cfg/x`)).json()) as { node: { value: string } };
+    assert.equal(back.node.value, '2');
   });
 });
