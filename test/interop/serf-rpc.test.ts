@@ -163,6 +163,19 @@ describe('interop: real serf CLI against our agent RPC', function () {
     await waitFor(async () => (await serfMembers(r1.rpcAddr)).find((m) => m.name === 'r3')?.status === 'left', 10_000, 'r1 sees r3 left');
   });
 
+  it('serf keys -install/-use/-remove via ours rotate the key across the mixed cluster, which stays converged', async () => {
+    const fresh = 'AAECAwQFBgcICQoLDA0ODw==';
+    assert.match(await cli('keys', '-install', fresh), /Successfully installed key!/);
+    assert.match(await cli('keys', '-use', fresh), /Successfully changed primary key!/);
+    assert.match(await cli('keys', '-remove', KEY), /Successfully removed key!/);
+    const list = await serfCli(r1.rpcAddr, ['keys', '-list']);
+    assert.match(list, /AAECAwQFBgcICQoLDA0ODw==\s+\[3\/3\]/);
+    assert.doesNotMatch(list, new RegExp(KEY.replace(/[+/=]/g, '\\$&')));
+    // Gossip still flows under the new key: a tag change reaches the real agents.
+    await cli('tags', '-set', 'after=rotation');
+    await waitFor(async () => (await serfMembers(r2.rpcAddr)).find((m) => m.name === 'ours')?.tags.after === 'rotation', 10_000, 'r2 sees tag after rotation');
+  });
+
   it('serf leave via ours: the agent leaves (left on the real agents) and exits', async () => {
     assert.match(await cli('leave'), /Graceful leave complete/);
     const exit = await Promise.race([ours.exited, new Promise((r) => setTimeout(() => r('timeout'), 15_000))]);

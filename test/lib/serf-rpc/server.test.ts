@@ -119,11 +119,12 @@ describe('serf-rpc server (in-process Serf, real loopback)', function () {
     assert.equal((await cb.call('stream', { Type: 'bogus' })).error, 'Invalid event filter');
     const ca = await client(a);
     await ca.ok('event', { Name: 'other', Payload: new Uint8Array([1]), Coalesce: false });
-    await ca.ok('event', { Name: 'deploy', Payload: new Uint8Array([7, 8]), Coalesce: false });
+    await ca.ok('event', { Name: 'deploy', Payload: new Uint8Array([7, 8]), Coalesce: true });
     await until(() => got.length === 1, 'user event streamed');
     assert.equal(str(got[0], 'Event'), 'user');
     assert.equal(str(got[0], 'Name'), 'deploy');
     assert.deepEqual([...(got[0]!.get('Payload') as Uint8Array)], [7, 8]);
+    assert.equal(got[0]!.get('Coalesce'), true);
     await cb.ok('stop', { Stop: streamSeq });
     await ca.ok('event', { Name: 'deploy', Payload: new Uint8Array([9]), Coalesce: false });
     await new Promise((r) => setTimeout(r, 300));
