@@ -78,6 +78,8 @@ export async function main(): Promise<void> {
   try {
     await fill(etcd.clientUrl);
     await fill(ours.url);
+    // warm-up (JIT for ours, caches for both), not measured
+    for (const m of ['PUT', 'GET'] as const) for (const u of [ours.url, etcd.clientUrl]) await load(u, m, 2);
     const res: Record<string, { ours: Load; etcd: Load }> = {};
     // alternating rounds, best of each: the machine is shared and its load drifts
     const rounds = Number(process.env.ETCD_BENCH_ROUNDS ?? 2);
