@@ -19,6 +19,7 @@ import { RecoverControl, recoverSplit } from './replication/recovery.js';
 import { DEFAULT_REASSEMBLY, Reassembler, type ReassemblyLimits, Splitter } from './replication/split.js';
 import { fetchData, type SyncConnector } from './replication/sync.js';
 import { DELETE_BATCH_MS, DeleteGc } from './replication/deleter.js';
+import { DEFAULT_BIG_VALUE_BYTES, noticeOf, parseNotice, type ParsedNotice, valueMatches } from './replication/big-values.js';
 import { NOT_GIVEN } from './entry.js';
 
 export interface ReplicaOptions {
@@ -47,11 +48,20 @@ export interface ReplicaOptions {
   reassembly?: ReassemblyLimits;
   /** First split-message counter (default: random, so a restart does not re-use python's 1, 2…). */
   firstSeq?: number;
+  /**
+   * Big values between our own servers (replication/big-values.ts): when `peersAreOurs()` says
+   * every server in the cluster is ours, an update packed above `thresholdBytes` (8 KiB) goes out
+   * as a notice and peers fetch the value over `connect`. Absent = always python's way.
+   */
+  bigValues?: { peersAreOurs: () => boolean; thresholdBytes?: number };
   /** Actor option (default true); false = exactly asyncactor. */
   fixCrossedPings?: boolean;
 }
 
 export interface ReplicaStats {
+  /** Big values announced by notice / fetched after a notice. */
+  notices: number;
+  bigFetched: number;
   sent: number;
   received: number;
   bad: number;
@@ -67,7 +77,7 @@ export class Replica {
   readonly gapRepair: GapRepair;
   readonly deleteGc: DeleteGc;
   readonly reassembler: Reassembler;
-  readonly stats: ReplicaStats = { sent: 0, received: 0, bad: 0, refused: 0, applied: 0 };
+  readonly stats: ReplicaStats = { notices: 0, bigFetched: 0, sent: 0, received: 0, bad: 0, refused: 0, applied: 0 };
   private readonly opts: ReplicaOptions;
   private readonly log: SubLogger;
   private readonly splitter: Splitter;
@@ -76,6 +86,7 @@ export class Replica {
   private readyFlag = false;
   private readyWaiters: (() => void)[] = [];
   private fetching = false;
+  private readonly fetchingBig = new Set<string>();
   private isStopped = false;
   private started = false;
 
@@ -149,7 +160,12 @@ export class Replica {
     this.unsub.push(
       store.onChange((ev) => {
         if (ev.origin !== 'local' || store.tick === null) return;
-        this.send('update', updateToWire(ev.chain, ev.entry.path, ev.value, ev.tock, this.opts.changeLength ?? 5) as unknown as Record<string, unknown>);
+        const msg = updateToWire(ev.chain, ev.entry.path, ev.value, ev.tock, this.opts.changeLength ?? 5) as unknown as Record<string, unknown>;
+        const big = this.opts.bigValues;
+        if (big && 'value' in msg && big.peersAreOurs() && encode(msg as Value).length > (big.thresholdBytes ?? DEFAULT_BIG_VALUE_BYTES)) {
+          this.stats.notices++;
+          this.send('notice', noticeOf(msg));
+        } else this.send('update', msg);
         this.refreshValue();
       }),
     );
@@ -255,7 +271,7 @@ export class Replica {
   private onEvent(name: string, payload: Uint8Array): void {
     if (this.isStopped) return;
     const action = actionOf(this.root, name);
-    if (action !== 'update' && action !== 'info') return; // ping/del go to the actors
+    if (action !== 'update' && action !== 'info' && action !== 'notice') return; // ping/del go to the actors
     const u = this.reassembler.receive(payload);
     if (u.kind === 'partial') return;
     if (u.kind === 'dropped') {
@@ -271,12 +287,47 @@ export class Replica {
       if (typeof tock === 'number') this.store.tockSeen(tock);
       if (action === 'update') {
         if (this.store.applyUpdate(msg, 'remote') === 'applied') this.stats.applied++;
-      } else this.userInfo(msg);
+      } else if (action === 'notice') this.onNotice(parseNotice(msg));
+      else this.userInfo(msg);
     } catch (e) {
       if (!(e instanceof DecodeError)) throw e;
       this.stats.bad++;
       this.log.debug('bad message', { name, error: e.message });
     }
+    this.refreshValue();
+  }
+
+  /** A big value was announced: fetch it from its originator (unless we have that tick). */
+  private onNotice(n: ParsedNotice): void {
+    if (n.node === this.store.name) return;
+    const node = this.store.node(n.node);
+    if (node.present.has(n.tick) || node.superseded.has(n.tick)) return;
+    const key = `${n.tick}:${n.node}`;
+    if (this.fetchingBig.has(key) || !this.opts.connect) return;
+    this.fetchingBig.add(key);
+    void this.fetchBig(n)
+      .catch((e) => this.log.warn('big value fetch failed', { node: n.node, tick: n.tick, error: String(e) }))
+      .finally(() => this.fetchingBig.delete(key));
+  }
+
+  private async fetchBig(n: ParsedNotice): Promise<void> {
+    const [host, port] = hostPortOf(this.store, n.node, this.opts.hostPort ?? {});
+    const s = await this.opts.connect!({ name: n.node, host, port });
+    let reply: unknown;
+    try {
+      if (!s.getValue) return;
+      reply = await s.getValue(n.node, n.tick);
+    } finally {
+      s.close();
+    }
+    if (this.isStopped) return;
+    const value = field(reply, 'value');
+    if (value === undefined || !valueMatches(n, value as Value)) {
+      this.log.warn('big value changed or does not match its notice', { node: n.node, tick: n.tick });
+      return; // gap repair will ask for the tick
+    }
+    if (this.store.applyUpdate({ ...n.update, value }, 'remote') === 'applied') this.stats.applied++;
+    this.stats.bigFetched++;
     this.refreshValue();
   }
 

@@ -1,6 +1,7 @@
 // The broadcast channel a Replica talks through (python's `Backend`: `send(*topic, payload)` and
 // `monitor(*topic)`), as Serf user events named `<root>.<action>`, coalesce off. Our own events
 // must come back to us (Serf delivers them locally; the actor relies on it).
+import { MemberStatus } from '../../gossip/serf/messages.js';
 import type { Serf } from '../../gossip/serf/serf.js';
 
 export interface EventBus {
@@ -75,4 +76,9 @@ export const CLIENT_ADDR_TAG = 'dkv-client';
 
 export function serfTagLookup(serf: Serf): (name: string) => string | undefined {
   return (name) => serf.members().find((m) => m.name === name)?.tags.get(CLIENT_ADDR_TAG);
+}
+
+/** Every alive member advertises our tag: no Python server (nor plain agent) in the cluster. */
+export function serfAllOurs(serf: Serf): () => boolean {
+  return () => serf.members().every((m) => m.status !== MemberStatus.Alive || m.tags.has(CLIENT_ADDR_TAG));
 }

@@ -1,7 +1,8 @@
 // DistKV's server messages: topics, and the field filling of python `Server._send_event`.
 import type { Store } from '../store.js';
 
-export type Action = 'update' | 'info' | 'ping' | 'del';
+/** DistKV's four actions, and ours: `notice` (a big value's announcement, ours only). */
+export type Action = 'update' | 'info' | 'ping' | 'del' | 'notice';
 
 /** python `server.root` default. */
 export const DEFAULT_ROOT = ':distkv';
@@ -14,7 +15,7 @@ export function topic(root: string, action: Action): string {
 export function actionOf(root: string, name: string): Action | undefined {
   if (!name.startsWith(root) || name.charCodeAt(root.length) !== 46 /* . */) return undefined;
   const a = name.slice(root.length + 1);
-  return a === 'update' || a === 'info' || a === 'ping' || a === 'del' ? a : undefined;
+  return a === 'update' || a === 'info' || a === 'ping' || a === 'del' || a === 'notice' ? a : undefined;
 }
 
 /**

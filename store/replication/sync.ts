@@ -25,6 +25,8 @@ export interface SyncSession {
    * `info {deleted}` for the ticks it holds on no entry. Optional: without it we cannot resync.
    */
   checkDeleted?(nodes: Record<NodeName, RangeWireItem[]>): Promise<void>;
+  /** get_value {node, tick}: the reply map (`value` when the entry has one). Big values. */
+  getValue?(node: NodeName, tick: number): Promise<unknown>;
   close(): void;
 }
 
@@ -37,6 +39,9 @@ export type SyncConnector = (peer: { name: NodeName; host: string; port: number 
  */
 export function storeSyncSession(peer: Store, checkDeleted?: (nodes: Map<NodeName, RangeSet>) => void): SyncSession {
   return {
+    async getValue(node, tick) {
+      return entryToWire(peer.entryForTick(node, tick), 0, -1);
+    },
     async checkDeleted(nodes) {
       if (!checkDeleted) throw new Error('check_deleted not supported');
       const m = new Map<NodeName, RangeSet>();

@@ -29,11 +29,18 @@ const name = (i: number) => `n${i}`;
 
 function snapshot(store: Store): string {
   const out: string[] = [];
-  for (const [e] of walk(store.root, { full: true })) if (e.value !== NOT_GIVEN) out.push(`${e.path.toString()}=${JSON.stringify(e.value)}`);
+  // long strings by length and ends: the convergence check runs after every simulated event
+  const show = (v: unknown) => (typeof v === 'string' && v.length > 64 ? `${v.slice(0, 8)}…${v.length}…${v.slice(-8)}` : JSON.stringify(v));
+  for (const [e] of walk(store.root, { full: true })) if (e.value !== NOT_GIVEN) out.push(`${e.path.toString()}=${show(e.value)}`);
   return out.join('\n');
 }
 
-async function cluster(seed: number, n: number, loss = 0, eventBuffer?: number, fastDelete = false): Promise<Simulation<ReplicaNode>> {
+interface ClusterOpts {
+  /** Big values by notice + fetch; nodes in `noFetch` cannot fetch (fall back to gap repair). */
+  big?: { noFetch: string[] };
+}
+
+async function cluster(seed: number, n: number, loss = 0, eventBuffer?: number, fastDelete = false, more: ClusterOpts = {}): Promise<Simulation<ReplicaNode>> {
   const sim = new Simulation<ReplicaNode>({ seed, link: { loss }, log: { level: 'error' } });
   const factory = (rt: SimRuntime): ReplicaNode => {
     const cfg = defaultSerfConfig(rt.name, lanConfig(rt.name));
@@ -51,10 +58,14 @@ async function cluster(seed: number, n: number, loss = 0, eventBuffer?: number, 
       ping: { cycle: 3, gap: 1 },
       ...(fastDelete ? { deletePing: { cycle: 6, gap: 2, n_hosts: 3 } } : {}),
       ...(rt.name === name(0) && rt.life === 0 ? { init: 'seed' } : {}),
+      ...(more.big ? { bigValues: { peersAreOurs: () => true, thresholdBytes: 4096 } } : {}),
       connect: async (peer) => {
         const p = sim.node(peer.name);
         if (!p || !sim.isUp(peer.name)) throw new Error(`${peer.name} is down`);
-        return storeSyncSession(p.replica.store, (nodes) => p.replica.checkDeleted(nodes));
+        const s = storeSyncSession(p.replica.store, (nodes) => p.replica.checkDeleted(nodes));
+        if (more.big?.noFetch.includes(rt.name)) delete s.getValue;
+        // (noFetch is read at each connect, so a test can change it as it goes)
+        return s;
       },
     });
     replica.start();
@@ -95,7 +106,7 @@ describe('store/replica in the simulator', function () {
     assert.ok(await sim.runUntil(() => converged(sim), 30_000), 'converged');
     const s = snapshot(replicas(sim)[0]!.store);
     assert.ok(s.includes('k:3="v3"'), s);
-    assert.ok(s.includes('x'.repeat(3000)));
+    assert.equal(replicas(sim)[2]!.store.get(['big'])?.value, 'x'.repeat(3000));
     await stopAll(sim);
   });
 
@@ -159,6 +170,29 @@ describe('store/replica in the simulator', function () {
       }
     assert.ok(await sim.runUntil(() => converged(sim), 180_000), 'converged under loss');
     for (const r of replicas(sim)) assert.equal([...r.store.iterate(['r'])].length, 40, r.store.name);
+    await stopAll(sim);
+  });
+
+  it('big values between our servers: a notice, then a fetch (gap repair where the fetch fails)', async () => {
+    const noFetch: string[] = [];
+    const sim = await cluster(21, 4, 0, undefined, false, { big: { noFetch } });
+    assert.ok(await sim.runUntil(() => replicas(sim).every((r) => r.ready), 60_000), 'all ready');
+    const [r0, r1] = replicas(sim);
+    const sentBefore = r1!.stats.sent;
+    const huge = 'z'.repeat(1 << 20);
+    r1!.store.setValue(['huge'], huge);
+    r1!.store.setValue(['small'], 'tiny');
+    await sim.runFor(100);
+    assert.equal(r1!.stats.notices, 1);
+    assert.ok(r1!.stats.sent - sentBefore <= 3, `events for a 1 MiB value: ${r1!.stats.sent - sentBefore}`);
+    assert.ok(await sim.runUntil(() => converged(sim), 60_000), 'converged');
+    assert.equal(r0!.store.get(['huge'])?.value, huge);
+    assert.equal(replicas(sim)[3]!.stats.bigFetched, 1);
+    // n3 cannot fetch: a 20 kB value reaches it through gap repair (python-style parts)
+    noFetch.push(name(3));
+    r1!.store.setValue(['medium'], 'm'.repeat(20_000));
+    assert.ok(await sim.runUntil(() => converged(sim), 60_000), 'converged without the fetch');
+    assert.equal(replicas(sim)[3]!.stats.bigFetched, 1, 'n3 got it by gap repair instead');
     await stopAll(sim);
   });
 
