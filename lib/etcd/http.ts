@@ -127,7 +127,10 @@ export class EtcdHttpServer {
         return this.json(res, 200, JSON.stringify(ETCD_VERSION));
       case '/health':
         if (!this.allow(res, m, 'GET')) return;
-        return this.json(res, 200, JSON.stringify({ health: 'true' }));
+        // etcd sets no Content-Type here: Go sniffs text/plain
+        res.writeHead(200, { ...CORS, 'Content-Type': 'text/plain; charset=utf-8' });
+        res.end(JSON.stringify({ health: 'true' }));
+        return;
       case '/v2/machines':
         if (!this.allow(res, m, 'GET', 'HEAD')) return;
         res.writeHead(200, { ...CORS, 'Content-Type': 'text/plain; charset=utf-8' });
