@@ -31,6 +31,9 @@ export interface RpcBackend {
   saveTags?(tags: ReadonlyMap<string, string>): void;
 }
 
+/** Records queued for a slow client before further ones are dropped. */
+export const MAX_BACKLOG = 512;
+
 /** Ends the connection (after whatever reply was already sent). */
 export class CloseConnection extends Error {}
 
@@ -44,6 +47,9 @@ export class RpcConnection {
   private queryId = 0;
   private readonly reader = new ValueReader();
   private closed = false;
+  /** Stream records written since the socket last refused more (Go's 512-event channel). */
+  private backlog = 0;
+  private dropped = 0;
   readonly log: SubLogger;
 
   constructor(
@@ -52,6 +58,11 @@ export class RpcConnection {
   ) {
     this.log = new SubLogger(backend.serf.rt.logger, 'agent.ipc');
     stream.onData((b) => this.reader.push(b));
+    stream.onDrain(() => {
+      this.backlog = 0;
+      if (this.dropped > 0) this.log.warn(`Dropped ${this.dropped} records to ${this.name}`);
+      this.dropped = 0;
+    });
     stream.onClose(() => {
       this.reader.end();
       this.cleanup();
@@ -70,6 +81,20 @@ export class RpcConnection {
   send(seq: Seq, error: string, body?: GoValue): void {
     if (this.isClosed) return;
     this.stream.write(encodeResponse(seq, error, body));
+  }
+
+  /**
+   * A stream record (event, log line, query response): like send, but a client that stopped
+   * reading loses records beyond MAX_BACKLOG instead of growing our memory, as Go drops events
+   * beyond its per-stream channel.
+   */
+  sendRecord(seq: Seq, body: GoValue): void {
+    if (this.isClosed) return;
+    if (this.backlog >= MAX_BACKLOG) {
+      this.dropped++;
+      return;
+    }
+    if (!this.stream.write(encodeResponse(seq, '', body)) || this.backlog > 0) this.backlog++;
   }
 
   /** The request body (a decode failure ends the connection, as Go's "decode failed"). */

@@ -39,9 +39,9 @@ function registerQuery(c: RpcConnection, q: IncomingQuery): number {
 }
 
 function sendEvent(c: RpcConnection, seq: Seq, e: SerfEvent): void {
-  if (e.type === 'user') c.send(seq, '', userEventRecord(e.ltime, e.name, e.payload, e.coalesce));
-  else if (e.type === 'query') c.send(seq, '', queryEventRecord(registerQuery(c, e.query), e.query.ltime, e.query.name, e.query.payload));
-  else c.send(seq, '', memberEventRecord(e.type, e.members));
+  if (e.type === 'user') c.sendRecord(seq, userEventRecord(e.ltime, e.name, e.payload, e.coalesce));
+  else if (e.type === 'query') c.sendRecord(seq, queryEventRecord(registerQuery(c, e.query), e.query.ltime, e.query.name, e.query.payload));
+  else c.sendRecord(seq, memberEventRecord(e.type, e.members));
 }
 
 async function stream(c: RpcConnection, seq: Seq): Promise<void> {
@@ -63,7 +63,7 @@ async function monitor(c: RpcConnection, seq: Seq): Promise<void> {
   if (c.monitor) return c.send(seq, RpcError.monitorExists);
   c.send(seq, '');
   const off = c.backend.logs?.register((line) => {
-    if (levelPasses(level, line)) c.send(seq, '', logRecord(line));
+    if (levelPasses(level, line)) c.sendRecord(seq, logRecord(line));
   });
   c.monitor = { seq, stop: off ?? (() => {}) };
 }

@@ -163,6 +163,30 @@ describe('serf-rpc server (in-process Serf, real loopback)', function () {
     assert.ok(!lines.some((l) => l.includes('not shown')));
   });
 
+  it('a monitor client that stops reading loses records beyond the backlog (bounded memory), then gets a warning logged', async () => {
+    const sock = connect({ host: '127.0.0.1', port: a.port });
+    await new Promise((r) => sock.once('connect', r));
+    let received = 0;
+    sock.on('data', (b: Buffer) => (received += b.length));
+    sock.write(Buffer.concat([encodeRequest('handshake', 1, { Version: 1 }), encodeRequest('monitor', 2, { LogLevel: 'warn' })]));
+    await until(() => received > 0, 'monitor accepted');
+    sock.pause();
+    let sawDrop = false;
+    const off = a.logs.register((l) => {
+      if (/Dropped \d+ records/.test(l)) sawDrop = true;
+    });
+    const big = 'x'.repeat(10_000);
+    for (let i = 0; i < 2000; i++) a.serf.rt.logger.log('warn', 'flood', big);
+    received = 0;
+    sock.resume();
+    await until(() => received > 0, 'records flow again');
+    await until(() => sawDrop, 'drop warning');
+    off();
+    sock.destroy();
+    // 2000 records of ~10 kB (20 MB) were offered; far fewer fit the backlog (plus socket buffers).
+    assert.ok(received < 15_000_000, `received ${received} bytes`);
+  });
+
   it('tags: set and delete, seen by the other node', async () => {
     const c = await client(a);
     await c.ok('tags', { Tags: { k: 'v' }, DeleteTags: ['role'] });
