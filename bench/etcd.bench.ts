@@ -72,6 +72,13 @@ export async function main(): Promise<void> {
     console.log('SKIPPED: no /usr/bin/etcd (Debian etcd-server)');
     return;
   }
+  try {
+    // @ts-expect-error autocannon ships no types
+    await import('autocannon');
+  } catch {
+    console.log('SKIPPED: autocannon is not installed (npm install -D autocannon)');
+    return;
+  }
   const seconds = Number(process.env.ETCD_BENCH_SECONDS ?? 10);
   const etcd = await startEtcd({ extraArgs: ['--log-level=error'] });
   const ours = await startOurs();
