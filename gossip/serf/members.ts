@@ -240,9 +240,22 @@ export class MemberTable {
     return this.list().map((ms) => [ms.member.name, ms.statusLTime]);
   }
 
+  /**
+   * Decoded tags, shared between members with identical metadata (most clusters have few
+   * distinct tag sets; one Map per member per node is what makes large clusters heavy). Our
+   * maps are never mutated in place: updates replace them, and callers get copies.
+   */
   private tags(n: MemberNode): Map<string, string> {
-    return decodeTags(n.meta, (e) => this.hooks.warn?.('failed to decode tags', { node: n.name, error: String(e) }));
+    const key = Buffer.from(n.meta).toString('latin1');
+    const hit = this.tagCache.get(key);
+    if (hit) return hit;
+    const tags = decodeTags(n.meta, (e) => this.hooks.warn?.('failed to decode tags', { node: n.name, error: String(e) }));
+    if (this.tagCache.size >= 4096) this.tagCache.clear();
+    this.tagCache.set(key, tags);
+    return tags;
   }
+
+  private readonly tagCache = new Map<string, Map<string, string>>();
 
   private setVersions(m: Member, n: MemberNode): void {
     [m.protocolMin, m.protocolMax, m.protocolCur, m.delegateMin, m.delegateMax, m.delegateCur] = n.vsn;
