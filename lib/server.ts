@@ -30,6 +30,11 @@ export interface DistkvServerOptions {
   qlen?: number;
   maxMessageBytes?: number;
   replica?: ReplicaHook;
+  /**
+   * Replication: a server without data (no -I/-l/-f) waits for this (the replica's initial sync)
+   * before it serves. Absent = it cannot get data, so it stays waiting.
+   */
+  waitForPeers?: () => Promise<void>;
 }
 
 export type ServerState = 'serving' | 'waiting-for-peers';
@@ -75,6 +80,10 @@ export class DistkvServer {
       if (this.store.tick !== null) throw new Error('-I/--init: this server already has data');
       this.store.markReady();
       this.store.setValue([], o.init);
+    }
+    if (this.store.tick === null && !o.force && o.waitForPeers) {
+      this.log.info('no data (-I or -l): waiting for peers to sync from', { node: o.name });
+      await o.waitForPeers();
     }
     if (this.store.tick === null) {
       if (!o.force) {

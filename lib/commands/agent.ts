@@ -54,7 +54,7 @@ export function parseHostPort(text: string, defaultPort: number): Addr {
 }
 
 /** Serf's choice for an unspecified bind address: the first private (else any) IPv4 of this host. */
-function defaultAdvertiseHost(): string {
+export function defaultAdvertiseHost(): string {
   const addrs = Object.values(networkInterfaces())
     .flat()
     .filter((a) => a && a.family === 'IPv4' && !a.internal)

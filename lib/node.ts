@@ -1,0 +1,188 @@
+// One DistKV node process: our gossip agent (memberlist + Serf, as `distkv agent` builds it), the
+// Replica (DistKV's server protocol as Serf user events), the DistKV server (store, client port,
+// persistence), optionally the Serf RPC port. A node without data syncs from a good node over the
+// client protocol before it serves (reference §2.7); peers find our client port in the hostmap or
+// in our Serf tag `dkv-client`.
+import { isProfileName, profileConfig, type ProfileName } from '../gossip/memberlist/config.js';
+import type { Keyring } from '../gossip/memberlist/keyring.js';
+import { SubLogger, type Addr, type Logger } from '../gossip/runtime.js';
+import { defaultSerfConfig } from '../gossip/serf/config.js';
+import { Serf } from '../gossip/serf/serf.js';
+import { Replica } from '../store/replica.js';
+import { CLIENT_ADDR_TAG, serfAllOurs, serfBus, serfTagLookup } from '../store/replication/bus.js';
+import type { HostmapEntry } from '../store/replication/host-port.js';
+import { defaultAdvertiseHost, resolveJoinAddr } from './commands/agent.js';
+import { createRealRuntime, listenTcp, type RealRuntime } from './runtime/index.js';
+import { startAgentRpc, type AgentRpc } from './serf-rpc/agent-rpc.js';
+import type { LogTap } from './serf-rpc/log-tap.js';
+import { tcpSyncConnector } from './node/sync-connector.js';
+import { DistkvServer, type DistkvServerOptions, type ServerState } from './server.js';
+
+export const DEFAULT_GOSSIP_PORT = 7946;
+
+export interface NodeOptions {
+  name: string;
+  logger: Logger;
+  /** Gossip address (UDP + TCP), default 127.0.0.1:7946. */
+  bind: Addr;
+  /** `bind` is the default (no -bind given): if taken, fall back to an ephemeral port. */
+  bindIsDefault?: boolean;
+  advertise?: Addr;
+  /** Agents to join at start ("host:port", names resolved); the start fails if none answers. */
+  join?: string[];
+  keyring?: Keyring;
+  tags?: ReadonlyMap<string, string>;
+  /** memberlist timing profile (default lan, as `serf agent`). */
+  profile?: ProfileName;
+  /** Where clients connect. */
+  clientAddr: Addr;
+  /** The agent's RPC flags (`rpc-addr`, `rpc-auth`, `event-handler`); RPC is off without `rpc-addr`. */
+  rpcFlags?: ReadonlyMap<string, unknown>;
+  /** Lets `serf monitor` on our RPC stream the logs (wrap `logger` with agentLogTap). */
+  logs?: LogTap;
+  /** python `server.root` (default ":distkv"). */
+  root?: string;
+  /** python `server.ping` (seconds; default cycle 10, gap 2). */
+  ping?: { cycle?: number; gap?: number };
+  /** python `hostmap`: peer name → client "host:port" or [host, port]. */
+  hostmap?: Record<string, HostmapEntry>;
+  /** The DistKV server's own options (-I, -l, -a, -s, -f, buffer). */
+  server?: Omit<DistkvServerOptions, 'name' | 'clock' | 'logger' | 'clientTransport' | 'replica' | 'waitForPeers'>;
+}
+
+export class DistkvNode {
+  replica: Replica | undefined;
+  private stopping: Promise<void> | undefined;
+
+  private constructor(
+    readonly rt: RealRuntime,
+    readonly serf: Serf,
+    readonly server: DistkvServer,
+    readonly rpc: AgentRpc | undefined,
+    readonly log: SubLogger,
+    private readonly makeReplica: (loaded: boolean) => Replica,
+  ) {}
+
+  /**
+   * Binds gossip and the client port, joins, then loads/seeds or syncs from a peer; resolves once
+   * the client port serves ('serving'), which for a node without data means after the sync.
+   */
+  static async create(o: NodeOptions): Promise<DistkvNode> {
+    let rt: RealRuntime;
+    try {
+      rt = await createRealRuntime({ bind: o.bind, logger: o.logger, keepAliveTimers: true });
+    } catch (e) {
+      // an explicit -bind must work; the default port may be held by a serf agent or another
+      // node on this host: then gossip on an ephemeral port (peers join us by that one)
+      if (!o.bindIsDefault) throw e;
+      rt = await createRealRuntime({ bind: { host: o.bind.host, port: 0 }, logger: o.logger, keepAliveTimers: true });
+      new SubLogger(rt.logger, 'node').warn('default gossip port taken: using an ephemeral one', {
+        wanted: `${o.bind.host}:${o.bind.port}`,
+        bound: `${rt.addr.host}:${rt.addr.port}`,
+      });
+    }
+    const log = new SubLogger(rt.logger, 'node');
+    let clientTransport;
+    try {
+      clientTransport = await listenTcp({ host: o.clientAddr.host, port: o.clientAddr.port, logger: rt.logger });
+    } catch (e) {
+      await rt.close();
+      throw e;
+    }
+    const advertise: Addr = o.advertise
+      ? { host: o.advertise.host, port: o.advertise.port || rt.addr.port }
+      : { host: rt.addr.host === '0.0.0.0' ? defaultAdvertiseHost() : rt.addr.host, port: rt.addr.port };
+    const client = clientTransport.localAddr();
+    const clientHost = client.host === '0.0.0.0' || client.host === '::' ? advertise.host : client.host;
+    const profile = o.profile ?? 'lan';
+    if (!isProfileName(profile)) throw new Error(`unknown profile '${String(profile)}'`);
+    const config = defaultSerfConfig(o.name, profileConfig(profile, o.name));
+    config.tags = new Map(o.tags ?? []);
+    config.tags.set(CLIENT_ADDR_TAG, `${clientHost.includes(':') ? `[${clientHost}]` : clientHost}:${client.port}`);
+    // as `serf agent` sets them (DistKV's events are sent without coalescing anyway)
+    config.coalescePeriod = 3_000;
+    config.quiescentPeriod = 1_000;
+    const serf = Serf.create(rt, { config, advertise, ...(o.keyring ? { keyring: o.keyring } : {}) });
+    let rpc: AgentRpc | undefined;
+    let server: DistkvServer | undefined;
+    try {
+      if (o.rpcFlags?.get('rpc-addr'))
+        rpc = await startAgentRpc(serf, o.rpcFlags, {
+          ...(o.logs ? { logs: o.logs } : {}),
+          resolveJoin: (a) => resolveJoinAddr(a, DEFAULT_GOSSIP_PORT),
+          shutdown: async () => void process.emit('SIGTERM'),
+        });
+      const joins = await Promise.all((o.join ?? []).map((j) => resolveJoinAddr(j, DEFAULT_GOSSIP_PORT)));
+      if (joins.length) {
+        const n = await serf.join(joins);
+        log.info('joined', { agents: n });
+      }
+      let node: DistkvNode | undefined;
+      const bus = serfBus(serf);
+      server = new DistkvServer({
+        ...(o.server ?? {}),
+        name: o.name,
+        clock: rt.clock,
+        logger: rt.logger,
+        clientTransport,
+        replica: { nodeDropped: (name) => node?.replica?.send('info', { node_drop: [name] }) },
+        waitForPeers: async () => {
+          const r = node!.startReplica(false);
+          await r.whenReady();
+        },
+      });
+      const store = server.store;
+      const makeReplica = (loaded: boolean): Replica =>
+        new Replica({
+          store,
+          bus,
+          clock: rt.clock,
+          random: rt.random,
+          logger: rt.logger,
+          ...(o.root ? { root: o.root } : {}),
+          ...(o.ping ? { ping: o.ping } : {}),
+          loaded,
+          force: o.server?.force ?? false,
+          hostPort: { hostmap: o.hostmap ?? {}, tagLookup: serfTagLookup(serf) },
+          connect: tcpSyncConnector(),
+          bigValues: { peersAreOurs: serfAllOurs(serf) },
+        });
+      node = new DistkvNode(rt, serf, server, rpc, log, makeReplica);
+      return node;
+    } catch (e) {
+      await rpc?.close();
+      await serf.shutdown().catch(() => undefined);
+      await clientTransport.close();
+      await rt.close();
+      throw e;
+    }
+  }
+
+  private startReplica(loaded: boolean): Replica {
+    this.replica ??= this.makeReplica(loaded);
+    this.replica.start();
+    return this.replica;
+  }
+
+  /** Loads/seeds (or syncs, via the replica), then serves; the replica runs from here on. */
+  async start(): Promise<ServerState> {
+    const state = await this.server.start();
+    // with -I/-l/-f the replica starts after the seed (python: the seed itself is not broadcast)
+    if (state === 'serving') this.startReplica(true);
+    return state;
+  }
+
+  /** SIGTERM/SIGINT: leave the cluster (peers see `left`), stop the replica, close everything. */
+  stop(leave = true): Promise<void> {
+    this.stopping ??= (async () => {
+      this.replica?.stop();
+      await this.server.stop().catch((e: unknown) => this.log.warn('server stop failed', { error: String(e) }));
+      if (leave && this.serf.state() === 'alive')
+        await this.serf.leave().catch((e: unknown) => this.log.warn('leave did not complete', { error: String(e) }));
+      await this.rpc?.close();
+      await this.serf.shutdown().catch(() => undefined);
+      await this.rt.close();
+    })();
+    return this.stopping;
+  }
+}
