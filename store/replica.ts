@@ -280,7 +280,7 @@ export class Replica {
       return;
     }
     const msg = u.msg;
-    if (msg === null || (typeof msg === 'object' && !(msg instanceof Uint8Array) && Object.keys(msg as object).length === 0 && !(msg instanceof Map))) return;
+    if (isFalsy(msg)) return; // python: `if not msg: continue`
     this.stats.received++;
     try {
       const tock = field(msg, 'tock');
@@ -482,4 +482,13 @@ export class Replica {
       onMessage: (h: (p: unknown) => void) => void (handler = h),
     };
   }
+}
+
+/** Python truthiness of a decoded message (None, False, 0, "", b"", () and {} are falsy). */
+function isFalsy(v: Value): boolean {
+  if (v === null || v === false || v === 0 || v === '') return true;
+  if (v instanceof Uint8Array || Array.isArray(v)) return v.length === 0;
+  if (v instanceof Map) return v.size === 0;
+  if (typeof v === 'object' && Object.getPrototypeOf(v) !== null && Object.getPrototypeOf(v) !== Object.prototype) return false;
+  return typeof v === 'object' && Object.keys(v).length === 0;
 }

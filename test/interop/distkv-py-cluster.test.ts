@@ -87,6 +87,8 @@ const tcpSyncConnector: SyncConnector = async ({ host, port }) => {
     tree: () => lengthened('get_tree', Path.ROOT),
     treeInternal: () => lengthened('get_tree_internal', Path.from([null])),
     state: () => c.getState({ nodes: true, known: true, deleted: true }),
+    getValue: (node, tick) => c.request('get_value', { node, tick, nchain: 0 }),
+    checkDeleted: async (nodes) => void (await c.request('check_deleted', { nodes: nodes as never, nchain: -1 })),
     close: () => c.close(),
   };
   return session;
