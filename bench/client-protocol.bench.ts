@@ -1,0 +1,79 @@
+// Our client against our server on one loopback TCP connection: sequential and pipelined
+// set_value / get_value, against a reference measured in the same run: a bare msgpack-over-TCP
+// echo (same codec, same framing, no store), the ceiling for any server here.
+import { createServer } from 'node:net';
+import { DistkvClient } from '../lib/client/client.js';
+import { connectTcp } from '../lib/client/tcp.js';
+import { listenTcp, MemoryLogger, RealClock } from '../lib/runtime/index.js';
+import { DistkvServer } from '../lib/server.js';
+import { Encoder, MsgStreamDecoder, type ValueObject } from '../store/codec.js';
+import { Path } from '../store/path.js';
+
+const N = Number(process.env.BENCH_N ?? 20_000);
+const VALUE = 'x'.repeat(64);
+
+async function echoReference(inFlight: number): Promise<number> {
+  const enc = new Encoder();
+  const srv = createServer((sock) => {
+    const dec = new MsgStreamDecoder();
+    sock.on('data', (b) => {
+      for (const m of dec.push(b)) sock.write(enc.encode({ changed: true, tock: 1, seq: (m as ValueObject).seq ?? 0 }));
+    });
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as { port: number }).port;
+  const s = await connectTcp({ host: '127.0.0.1', port });
+  const dec = new MsgStreamDecoder();
+  let got = 0;
+  let sent = 0;
+  const t0 = performance.now();
+  await new Promise<void>((done) => {
+    const pump = (): void => {
+      while (sent < N && sent - got < inFlight) s.write(enc.encode({ path: Path.of('bench', sent % 1000), value: VALUE, nchain: 0, action: 'set_value', seq: ++sent }));
+    };
+    s.onData((b) => {
+      got += dec.push(b).length;
+      if (got >= N) done();
+      else pump();
+    });
+    pump();
+  });
+  const ms = performance.now() - t0;
+  s.destroy();
+  srv.close();
+  return (N / ms) * 1000;
+}
+
+async function ours(client: DistkvClient, inFlight: number, op: 'set' | 'get'): Promise<number> {
+  let next = 0;
+  const t0 = performance.now();
+  const worker = async (): Promise<void> => {
+    while (next < N) {
+      const i = next++;
+      const p = Path.of('bench', i % 1000);
+      if (op === 'set') await client.set(p, VALUE);
+      else await client.get(p);
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, worker));
+  return (N / (performance.now() - t0)) * 1000;
+}
+
+export async function main(): Promise<void> {
+  const logger = new MemoryLogger();
+  const transport = await listenTcp({ host: '127.0.0.1', port: 0, logger });
+  const server = new DistkvServer({ name: 'bench', clock: new RealClock(), logger, clientTransport: transport, init: 'x' });
+  await server.start();
+  const client = await DistkvClient.connect({ port: transport.localAddr().port });
+  const fmt = (x: number): string => `${(x / 1000).toFixed(1)} k ops/s`;
+  for (const inFlight of [1, 32]) {
+    const ref = await echoReference(inFlight);
+    const set = await ours(client, inFlight, 'set');
+    const get = await ours(client, inFlight, 'get');
+    console.log(
+      `${inFlight === 1 ? 'sequential' : `pipelined (${inFlight} in flight)`}: bare msgpack echo ${fmt(ref)}; set_value ${fmt(set)} (${(set / ref).toFixed(2)}x); get_value ${fmt(get)} (${(get / ref).toFixed(2)}x)`,
+    );
+  }
+  client.close();
+  await server.stop();
+}
