@@ -5,7 +5,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { etcdAvailable, freePort, startEtcd } from '../test/interop/peers.js';
+import { etcdAvailable, freePort, startEtcd, stopAllPeers, waitFor } from '../test/interop/peers.js';
+import { startOurServer } from '../test/interop/distkv-server-helpers.js';
 
 interface Load {
   rps: number;
@@ -102,8 +103,44 @@ export async function main(): Promise<void> {
       console.log(`${m}: ours ${fmt(o!)} | etcd ${fmt(e!)} | ratio ${(o!.rps / e!.rps).toFixed(2)}x (p99 ${(e!.p99 / Math.max(o!.p99, 1e-9)).toFixed(2)}x better)`);
     }
     console.log(`etcd-v2 put-ratio ${(res.PUT!.ours.rps / res.PUT!.etcd.rps).toFixed(2)} get-ratio ${(res.GET!.ours.rps / res.GET!.etcd.rps).toFixed(2)} (goals 2.00 / 1.20)`);
+    if (process.env.ETCD_BENCH_CLUSTER === '1') await cluster(seconds, res.PUT!.etcd, res.GET!.etcd);
   } finally {
     ours.proc.kill('SIGTERM');
     await etcd.kill();
+  }
+}
+
+/**
+ * ETCD_BENCH_CLUSTER=1: three replicating `distkv server` processes with --etcd-addr; the load
+ * goes to the first (every write is replicated to the other two), against the single etcd above.
+ */
+async function cluster(seconds: number, etcdPut: Load, etcdGet: Load): Promise<void> {
+  const urls: string[] = [];
+  const args = async () => {
+    const p = await freePort();
+    urls.push(`http://127.0.0.1:${p}`);
+    return ['--etcd-addr', `127.0.0.1:${p}`, '-log-level', 'warn'];
+  };
+  try {
+    const a = await startOurServer('benchA', ['-I', 'hello', ...(await args())], { timeoutMs: 60_000 });
+    await startOurServer('benchB', ['-join', a.bind, ...(await args())], { timeoutMs: 60_000 });
+    await startOurServer('benchC', ['-join', a.bind, ...(await args())], { timeoutMs: 60_000 });
+    await fill(urls[0]!);
+    await load(urls[0]!, 'PUT', 2);
+    const put = await load(urls[0]!, 'PUT', seconds);
+    // B must hold every key before it is read (replication may lag behind the PUT load)
+    await waitFor(
+      async () => {
+        const r = (await (await fetch(`${urls[1]}/v2/keys/bench`)).json()) as { node?: { nodes?: unknown[] } };
+        return r.node?.nodes?.length === KEYS;
+      },
+      120_000,
+      'node B has all keys',
+      500,
+    );
+    const get = await load(urls[1]!, 'GET', seconds);
+    console.log(`3 replicating nodes: PUT on one ${fmt(put)} (${(put.rps / etcdPut.rps).toFixed(2)}x single etcd) | GET on another ${fmt(get)} (${(get.rps / etcdGet.rps).toFixed(2)}x)`);
+  } finally {
+    await stopAllPeers();
   }
 }
