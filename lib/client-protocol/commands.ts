@@ -117,7 +117,8 @@ async function getTree(conn: ServerConnection, req: Request, out: OutStream, int
   for (const [e] of store.iterate(path, { minDepth, maxDepth, empty: req.flag('empty') })) {
     const res = entryToWire(e, nchain, chop) as unknown as ValueObject;
     const s = shorter.shorten(res.path as Path);
-    res.path = s.path;
+    // python sends the meta tree's paths as plain tuples (msgpack arrays), not as Path (ext 3)
+    res.path = internal ? [...s.path.elements] : s.path;
     res.depth = s.depth;
     await out.send(res);
   }
