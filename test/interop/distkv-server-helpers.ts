@@ -52,3 +52,13 @@ export async function readValue(port: number, path: string): Promise<unknown> {
     c.close();
   }
 }
+
+/** Sets PATH to a value with our client library. */
+export async function setValue(port: number, path: string, value: string): Promise<void> {
+  const c = await DistkvClient.connect({ host: '127.0.0.1', port, timeoutMs: 5000 });
+  try {
+    await c.set(Path.parse(path), value);
+  } finally {
+    c.close();
+  }
+}

@@ -46,17 +46,15 @@ describe('interop: our `distkv server` in a Python DistKV cluster (real serf)', 
 
   it('our server synced from the Python server before serving', async () => {
     assert.match(ours.logs(), /sync: copied from=pyA/);
-    assert.equal(await ourClient(ours.clientPort, [':', 'get']), "'hello'\n");
+    assert.equal(await readValue(ours.clientPort, ':'), 'hello');
   });
 
   it('a write on the Python server is read on ours, and one on ours is read on Python', async () => {
     // writes with each side's own CLI; polling with our client library (cheap)
     await distkvPyClient(py.clientPort, ['data', 'from.py', 'set', '-v', ':', 'pyval']);
     await waitFor(async () => (await readValue(ours.clientPort, 'from.py')) === 'pyval', 30_000, 'ours reads from.py', 100);
-    assert.equal(await ourClient(ours.clientPort, ['from.py', 'get']), "'pyval'\n");
     await ourClient(ours.clientPort, ['from.ts', 'set', '-v', ':', 'tsval']);
     await waitFor(async () => (await readValue(py.clientPort, 'from.ts')) === 'tsval', 30_000, 'python has from.ts', 100);
-    assert.equal((await distkvPyClient(py.clientPort, ['data', 'from.ts', 'get'])).trim(), "'tsval'");
     // python overwrites our value, we delete python's
     await distkvPyClient(py.clientPort, ['data', 'from.ts', 'set', '-v', ':', 'py-over']);
     await waitFor(async () => (await readValue(ours.clientPort, 'from.ts')) === 'py-over', 30_000, 'ours reads the overwrite', 100);
