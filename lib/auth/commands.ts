@@ -6,6 +6,9 @@ import { NO_REPLY, type Command } from '../client-protocol/commands.js';
 import type { OutStream, ServerConnection } from '../client-protocol/connection.js';
 import type { Request } from '../client-protocol/msg.js';
 import { AuthSession, type AuthOptions } from './session.js';
+import type { PathElement } from '../../store/path.js';
+import { AclError, AclPathMissing, aclValueError, followAcl } from './acl.js';
+import { COMMAND_ACL_MODE, aclErrorText } from './acl-access.js';
 import { AuthReplyError } from './users.js';
 
 const sessions = new WeakMap<ServerConnection, AuthSession>();
@@ -79,3 +82,56 @@ function authList(conn: ServerConnection, req: Request): unknown {
   return NO_REPLY;
 }
 AUTH_COMMANDS.auth_list = { kind: 'single', run: authList };
+
+/** Which commands walk their path creating nodes (python follow_acl's default `create=True`). */
+const CREATES = new Set(['set_value', 'delete_value', 'delete_tree', 'watch', 'root']);
+const STREAMED = new Set(['get_tree', 'watch']);
+
+/**
+ * The ACL gate the connection calls before running a command: refuses it (and replies as python
+ * does) when the session's ACL denies the walk or the command's mode at the target. Returns
+ * true when it replied. Missing paths of read commands pass: the command answers as python does.
+ * Also refuses non-string ACL values written with set_internal (python AclEntry.set).
+ */
+export function aclGate(conn: ServerConnection, action: string, req: Request, seq: number): boolean {
+  const internal = action.endsWith('_internal');
+  if (action === 'set_internal' && req.has('value')) {
+    let rel: readonly PathElement[];
+    try {
+      rel = req.path().elements;
+    } catch {
+      return false;
+    }
+    const bad = aclValueError([null, ...rel], req.get('value'));
+    if (bad) {
+      conn.safeSend({ error: bad, seq });
+      return true;
+    }
+  }
+  const mode = COMMAND_ACL_MODE[action];
+  const session = authOf(conn);
+  if (mode === undefined || session.acl.isNull) return false;
+  if (mode === null && action !== 'root') return false;
+  let rel: readonly PathElement[];
+  try {
+    rel = req.path().elements;
+  } catch {
+    return false; // no or bad path: the command itself reports it
+  }
+  const store = conn.ctx.store;
+  const root = internal ? store.get([null]) : store.get(conn.root);
+  try {
+    followAcl(root, rel, session.acl, mode, CREATES.has(action) ? 'create' : 'no');
+  } catch (e) {
+    if (e instanceof AclPathMissing) return false;
+    if (!(e instanceof AclError)) throw e;
+    const text = aclErrorText(e);
+    if (STREAMED.has(action)) {
+      conn.safeSend({ seq, state: 'start' });
+      conn.safeSend({ seq, error: `ACLError${text}` });
+      conn.safeSend({ seq, state: 'end' });
+    } else conn.safeSend({ seq, error: text });
+    return true;
+  }
+  return false;
+}

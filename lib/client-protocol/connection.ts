@@ -11,6 +11,7 @@ import { MsgChannel } from './framing.js';
 import { SendWindow } from './flow.js';
 import { Request, RequestError } from './msg.js';
 import { COMMANDS, NO_REPLY, type Command } from './commands.js';
+import { AUTH_COMMANDS, aclGate, authOf } from '../auth/commands.js';
 
 let connCounter = 0;
 
@@ -81,23 +82,9 @@ export class ServerConnection {
       tock: st.nextTock(),
       qlen: this.ctx.qlen,
     };
-    const auth = st.get([null, 'auth']);
-    if (auth) {
-      // python lists the configured methods, the current one first (None when none is current)
-      const methods = auth.sortedChildren().map((c) => c.key) as Value[];
-      let cur: Value = null;
-      const v = auth.value;
-      if (isDict(v)) {
-        const c = v instanceof Map ? v.get('current') : v['current'];
-        const i = c === undefined ? -1 : methods.indexOf(c);
-        if (i >= 0) {
-          methods.splice(i, 1);
-          cur = c as Value;
-        }
-      }
-      msg.auth = [cur, ...methods];
-      if (cur !== null) this.log.warn('auth is configured but not implemented yet: serving this client as root', { conn: this.id, method: cur });
-    }
+    // lib/auth: the configured methods, current first; no current method = super-root, no login
+    const auth = authOf(this).greeting();
+    if (auth) msg.auth = auth;
     return msg;
   }
 
@@ -166,7 +153,15 @@ export class ServerConnection {
     this.lastSeq = seq;
     this.log.debug('request', { conn: this.id, seq, action: String(req.get('action')) });
     const action = req.get('action');
-    const cmd = typeof action === 'string' && Object.hasOwn(COMMANDS, action) ? COMMANDS[action] : undefined;
+    if (typeof action === 'string' && authOf(this).refuses(action)) {
+      // python: NoAuthError escapes the connection's task group, which drops the connection
+      this.log.info('request before login: closing', { conn: this.id, action });
+      this.close();
+      return;
+    }
+    const cmd =
+      typeof action !== 'string' ? undefined : Object.hasOwn(COMMANDS, action) ? COMMANDS[action] : Object.hasOwn(AUTH_COMMANDS, action) ? AUTH_COMMANDS[action] : undefined;
+    if (cmd && aclGate(this, action as string, req, seq)) return;
     if (!cmd) {
       this.safeSend({ error: `Unknown action: ${typeof action === 'string' ? action : String(action)}`, seq });
       return;
