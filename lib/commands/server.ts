@@ -36,6 +36,8 @@ const SPEC: Record<string, FlagSpec> = {
   profile: { type: 'string', help: 'gossip timing profile: lan, wan or local (default lan)' },
   root: { type: 'string', help: 'event name prefix (python server.root, default :distkv)' },
   ...AGENT_RPC_FLAGS,
+  // several servers run side by side by default: no RPC port unless asked for
+  'rpc-addr': { type: 'string', help: 'Serf RPC address (serf CLI, asyncserf), host:port (off unless given)' },
   'log-level': { type: 'string', help: 'debug|info|warn|error (default info)' },
   'log-format': { type: 'string', help: 'text|json (default text)' },
   help: { type: 'bool', aliases: ['h'] },
