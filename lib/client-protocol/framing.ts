@@ -32,7 +32,10 @@ export class MsgChannel {
   private pendingInput: Uint8Array[] = [];
   private pendingBytes = 0;
   private paused = false;
+  /** Input is poisoned (garbage, oversized, backlog): nothing more is read. */
   private dead = false;
+  /** The stream is gone. */
+  private ended = false;
   private readonly maxBacklog: number;
   private handlers: ChannelHandlers | undefined;
 
@@ -56,6 +59,7 @@ export class MsgChannel {
     });
     this.stream.onClose((err) => {
       this.dead = true;
+      this.ended = true;
       const w = this.drainWaiters;
       this.drainWaiters = [];
       for (const f of w) f();
@@ -65,7 +69,7 @@ export class MsgChannel {
   }
 
   get closed(): boolean {
-    return this.dead || this.stream.closed;
+    return this.ended || this.stream.closed;
   }
 
   /** False while the peer is not reading what we sent (wait on drained()). */

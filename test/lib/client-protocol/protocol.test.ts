@@ -205,6 +205,16 @@ describe('client protocol: our client and our server', () => {
     assert.ok('error' in r.got.at(-1)!);
   });
 
+  it('a message over the size limit is refused and the connection closed, the store untouched', async () => {
+    const srv = memServer({ maxMessageBytes: 1024 });
+    const r = raw(srv);
+    r.send({ seq: 1, action: 'set_value', path: P('big'), value: 'x'.repeat(5000) });
+    await r.settle();
+    assert.equal(r.s.closed, true);
+    assert.match(String(r.got.at(-1)!.error), /larger than 1024 bytes/);
+    assert.equal(srv.store.get(P('big')), undefined);
+  });
+
   it('no reconnect: when the server goes away every pending call fails once and the client is closed', async () => {
     const logger = new MemoryLogger();
     const transport = await listenTcp({ host: '127.0.0.1', port: 0, logger });
