@@ -186,6 +186,15 @@ export class Replica {
       this.opts.clock.setTimer(DELETE_BATCH_MS, collect);
     };
     this.opts.clock.setTimer(DELETE_BATCH_MS, collect);
+    // python asks for missing ticks only when "it"; a node that never gets onto the ping chain
+    // (n_hosts makes that slow in small clusters) would never ask. Ask every 3 cycles as well;
+    // seen_missing keeps this quiet when somebody asked for the same ranges recently.
+    const ask = () => {
+      if (this.isStopped) return;
+      if (this.readyFlag) this.gapRepair.sendMissing();
+      this.opts.clock.setTimer(3 * this.actor.config.cycle * 1000, ask);
+    };
+    this.opts.clock.setTimer(3 * this.actor.config.cycle * 1000, ask);
     this.delActor.start();
     this.actor.start();
     if (this.opts.init !== undefined || this.opts.loaded) this.becomeReady();

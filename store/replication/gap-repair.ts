@@ -8,10 +8,13 @@
 // - Re-sends are rate limited (`resendPerSecond`), so a big gap cannot flood the gossip queue.
 // - A skipped tick (somebody re-sent it meanwhile) costs one gap/3 pause per node, not one per
 //   tick (python sleeps for every skipped tick, which stalls large repairs for minutes).
+// - A re-sent entry carries its chain down to the requested link (python: always 2 links), so a
+//   tick that sits deeper on a chain reaches the asker as present; with python's 2 links it stays
+//   "missing" there forever (and a new server waiting for it never becomes ready).
 // - The closing `info {known, deleted}` also carries `node_drop` when we have one (python builds
 //   it and then forgets to send it).
 import { type Clock, type Logger, type Random, SubLogger, sleep } from '../../gossip/runtime.js';
-import { tickOf } from '../chain.js';
+import { type Chain, type ChainNode, links, tickOf } from '../chain.js';
 import { entryToWire } from '../entry.js';
 import type { NodeName } from '../node-ticks.js';
 import { RangeSet } from '../range-set.js';
@@ -157,7 +160,7 @@ export class GapRepair {
           if (!e || !n.present.has(t) || tickOf(e.chain, n) !== t) continue; // changed meanwhile
           await this.throttle();
           if (!n.reported.has(t)) continue;
-          h.send('update', entryToWire(e) as unknown as Record<string, unknown>);
+          h.send('update', entryToWire(e, linksUpTo(e.chain!, n)) as unknown as Record<string, unknown>);
           this.stats.resent++;
           n.reported.remove(t);
         }
@@ -194,4 +197,14 @@ export class GapRepair {
     }
     this.windowCount++;
   }
+}
+
+/** Links to send so that `node`'s link is included (python's entry form: 2). */
+function linksUpTo(chain: Chain, node: ChainNode): number {
+  let i = 0;
+  for (const [n] of links(chain)) {
+    i++;
+    if (n === node) break;
+  }
+  return Math.max(2, i);
 }
