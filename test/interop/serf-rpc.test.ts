@@ -156,11 +156,11 @@ describe('interop: real serf CLI against our agent RPC', function () {
   it('serf join via ours; serf force-leave via ours turns a crashed agent `left` on the real agents', async () => {
     const r3 = await startSerfAgent({ node: 'r3', profile: 'local', encrypt: KEY });
     assert.match(await cli('join', r3.bind), /Successfully joined cluster by contacting 1 nodes/);
-    await waitFor(async () => (await serfMembers(r1.rpcAddr)).some((m) => m.name === 'r3' && m.status === 'alive'), 10_000, 'r1 sees r3');
+    await waitFor(async () => (await serfMembers(r1.rpcAddr)).some((m) => m.name === 'r3' && m.status === 'alive'), 30_000, 'r1 sees r3');
     await r3.kill();
     await waitFor(async () => (await cli('members', '-name=r3')).includes('failed'), 20_000, 'ours sees r3 failed');
     await cli('force-leave', 'r3');
-    await waitFor(async () => (await serfMembers(r1.rpcAddr)).find((m) => m.name === 'r3')?.status === 'left', 10_000, 'r1 sees r3 left');
+    await waitFor(async () => (await serfMembers(r1.rpcAddr)).find((m) => m.name === 'r3')?.status === 'left', 30_000, 'r1 sees r3 left');
   });
 
   it('serf keys -install/-use/-remove via ours rotate the key across the mixed cluster, which stays converged', async () => {

@@ -87,3 +87,19 @@ export function distkvPyClient(port: number, args: string[], timeoutMs = 30_000)
 export function runPyScript(code: string, args: string[] = [], timeoutMs = 30_000): Promise<string> {
   return runOk(join(distkvPyDir(), 'bin/distkv-py-python'), ['-', ...args], { input: code, timeoutMs });
 }
+
+/**
+ * The Python tracebacks in a server log that point at a real problem. Left out: a refused connect
+ * while syncing (`fetch_data` logs it with a traceback and tries the next candidate, e.g. a
+ * hostmap entry of a server an earlier test stopped).
+ */
+export function pyTracebacks(logs: string): string[] {
+  const benign = /^(ConnectionRefusedError\b|OSError: All connection attempts failed)/;
+  const out: string[] = [];
+  for (const block of logs.split(/^(?=Traceback \(most recent call last\):)/m).slice(1)) {
+    const lines = block.split('\n');
+    const exception = lines.slice(1).find((l) => l !== '' && !/^\s/.test(l)) ?? '';
+    if (!benign.test(exception)) out.push(lines.slice(0, 40).join('\n'));
+  }
+  return out;
+}
