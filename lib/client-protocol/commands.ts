@@ -11,6 +11,13 @@ import type { SetOptions } from '../../store/store.js';
 import { updateToWire } from '../../store/update-wire.js';
 import type { OutStream, ServerConnection } from './connection.js';
 import { Request, RequestError } from './msg.js';
+import { authOf } from '../auth/commands.js';
+import type { AclChecker } from '../auth/acl.js';
+import { watchVerdict } from '../auth/acl-access.js';
+import { RangeSet } from '../../store/range-set.js';
+import type { Entry } from '../../store/entry.js';
+import { DecodeError } from '../../gossip/decode-error.js';
+import { aclAt, aclDeleteVictims, aclEnumerate, aclWalk, dumpVerdict } from './acl-walk.js';
 
 /** A single-reply command returns its result (python `_process` wraps it) or NO_REPLY. */
 export const NO_REPLY: unique symbol = Symbol('no reply');
@@ -84,6 +91,12 @@ function deleteValue(conn: ServerConnection, req: Request, internal: boolean): u
   return conn.ctx.store.deleteValue(path, opts);
 }
 
+/** The session's ACL stepped to the request's path; undefined for sessions without one (fast path). */
+function sessionAcl(conn: ServerConnection, req: Request): AclChecker | undefined {
+  const acl = authOf(conn).acl;
+  return acl.isNull ? undefined : aclAt(acl, req.path().elements);
+}
+
 /** A dict from keys that may not all be plain strings (Map when a plain object would reorder them). */
 function dictOf(pairs: [PathElement, Value | null][]): Value {
   if (pairs.every(([k]) => typeof k === 'string' && !isUnsafeObjectKey(k))) {
@@ -100,7 +113,10 @@ function enumerate(conn: ServerConnection, req: Request, internal: boolean): unk
   const store = conn.ctx.store;
   if (!store.get(path)) throw new ClientError(`KeyError: ${path.toString()}`);
   const withData = req.flag('with_data');
-  const res = store.enumerate(path, { withData, empty: req.flag('empty') });
+  const acl = sessionAcl(conn, req);
+  const res = acl
+    ? aclEnumerate(store.get(path)!, acl, withData, req.flag('empty'))
+    : store.enumerate(path, { withData, empty: req.flag('empty') });
   return { result: withData ? dictOf(res as [PathElement, Value | null][]) : (res as Value) };
 }
 
@@ -114,8 +130,15 @@ async function getTree(conn: ServerConnection, req: Request, out: OutStream, int
   const maxDepth = req.optInt('max_depth');
   const minDepth = req.optInt('min_depth');
   const shorter = new PathShortener(path.slice(chop));
-  for (const [e] of store.iterate(path, { minDepth, maxDepth, empty: req.flag('empty') })) {
+  const empty = req.flag('empty');
+  // get_tree_internal walks without ACL (python passes NullACL)
+  const acl = internal ? undefined : sessionAcl(conn, req);
+  const entries: Iterable<[Entry, number, boolean]> = acl
+    ? aclWalk(start, acl, { minDepth, maxDepth, empty })
+    : withValues(store.iterate(path, { minDepth, maxDepth, empty }));
+  for (const [e, , withValue] of entries) {
     const res = entryToWire(e, nchain, chop) as unknown as ValueObject;
+    if (!withValue) delete res.value;
     const s = shorter.shorten(res.path as Path);
     // python sends the meta tree's paths as plain tuples (msgpack arrays), not as Path (ext 3)
     res.path = internal ? [...s.path.elements] : s.path;
@@ -124,17 +147,25 @@ async function getTree(conn: ServerConnection, req: Request, out: OutStream, int
   }
 }
 
+function* withValues(it: Iterable<[Entry, number]>): Generator<[Entry, number, boolean]> {
+  for (const [e, d] of it) yield [e, d, true];
+}
+
 async function watch(conn: ServerConnection, req: Request, out: OutStream): Promise<void> {
   const store = conn.ctx.store;
   const path = target(conn, req);
   const nchain = req.int('nchain', 0);
+  const minDepth = req.int('min_depth', 0);
+  const empty = req.flag('empty');
   const w = store.watch(path, {
     fetch: req.flag('fetch'),
-    minDepth: req.int('min_depth', 0),
+    minDepth,
     maxDepth: req.int('max_depth', -1),
-    empty: req.flag('empty'),
+    empty,
     limit: conn.ctx.watchBuffer,
   });
+  const acl = authOf(conn).acl;
+  const rel = req.path().elements;
   out.onCancel(() => w.close());
   const chop = conn.root.length;
   const shorter = new PathShortener(path.slice(chop));
@@ -144,7 +175,18 @@ async function watch(conn: ServerConnection, req: Request, out: OutStream): Prom
         await out.send({ state: 'uptodate' });
         continue;
       }
+      let withValue = true;
+      if (!acl.isNull) {
+        // the dump follows python's walk rules; changes use watchVerdict (per-level finders)
+        const v =
+          item.kind === 'entry'
+            ? dumpVerdict(w.entry, () => aclAt(acl, rel), item.entry, { minDepth, empty })
+            : watchVerdictOf(acl, rel, item.entry, path.length);
+        if (v === undefined) continue;
+        withValue = v;
+      }
       const res = entryToWire(item.entry, nchain, chop) as unknown as ValueObject;
+      if (!withValue) delete res.value;
       const s = shorter.shorten(res.path as Path);
       res.path = s.path;
       res.depth = s.depth;
@@ -153,6 +195,27 @@ async function watch(conn: ServerConnection, req: Request, out: OutStream): Prom
   } finally {
     w.close();
   }
+}
+
+function watchVerdictOf(acl: AclChecker, rel: readonly PathElement[], e: Entry, rootLen: number): boolean | undefined {
+  const v = watchVerdict(aclAt(acl, rel), e.path.elements.slice(rootLen));
+  return v.send ? v.withValue : undefined;
+}
+
+/** The deletions of delete_tree: all values below, or (with an ACL) those python's `_del` reaches. */
+function deleteEvents(conn: ServerConnection, req: Request, path: Path): ReturnType<ServerConnection['ctx']['store']['deleteTree']> {
+  const store = conn.ctx.store;
+  const acl = authOf(conn).acl;
+  if (acl.isNull) return store.deleteTree(path);
+  const victims = aclDeleteVictims(store.get(path)!, aclAt(acl, req.path().elements));
+  const out: ReturnType<typeof store.deleteTree> = [];
+  const off = store.onChange((ev) => out.push(ev));
+  try {
+    for (const e of victims) store.deleteValue(e.path, { nchain: 0 });
+  } finally {
+    off();
+  }
+  return out;
 }
 
 /** python cmd_delete_tree: a count, or (nchain) a stream of the deletions without wseq. */
@@ -164,14 +227,14 @@ function deleteTree(conn: ServerConnection, req: Request): unknown {
   const store = conn.ctx.store;
   if (!nchain) {
     if (!store.get(path)) return false;
-    return { changed: store.deleteTree(path).length };
+    return { changed: deleteEvents(conn, req, path).length };
   }
   const seq = req.int('seq', 0);
   conn.send({ seq, state: 'start' });
   const chop = conn.root.length;
   const shorter = new PathShortener(rel);
   if (store.get(path)) {
-    for (const ev of store.deleteTree(path)) {
+    for (const ev of deleteEvents(conn, req, path)) {
       const r = chainToWire(ev.chain, nchain) as unknown as ValueObject;
       r.path = ev.entry.path.slice(chop);
       if (ev.old !== NOT_GIVEN) r.old_value = ev.old;
@@ -255,6 +318,29 @@ function killNode(conn: ServerConnection, req: Request): unknown {
   return undefined;
 }
 
+/**
+ * python cmd_check_deleted (a peer's resync_deleted): `nodes` maps node names to the tick range
+ * sets the peer holds as entries; the replica broadcasts those we know as deleted. Empty reply.
+ */
+function checkDeleted(conn: ServerConnection, req: Request): unknown {
+  const raw = req.get('nodes');
+  const nodes = Request.from(raw ?? null);
+  if (!nodes) throw new RequestError('nodes must be a map');
+  const map = new Map<string, RangeSet>();
+  const entries = nodes.raw instanceof Map ? [...nodes.raw] : Object.entries(nodes.raw);
+  for (const [n, r] of entries) {
+    if (typeof n !== 'string') throw new RequestError('nodes: a node name must be a string');
+    try {
+      map.set(n, RangeSet.fromWire(r, `nodes.${n}`));
+    } catch (e) {
+      if (e instanceof DecodeError) throw new RequestError(e.message);
+      throw e;
+    }
+  }
+  conn.ctx.replica?.checkDeleted?.(map);
+  return undefined;
+}
+
 export const COMMANDS: Record<string, Command> = {
   get_value: single((c, r) => getValue(c, r, false)),
   set_value: single((c, r) => setValue(c, r, false)),
@@ -274,6 +360,7 @@ export const COMMANDS: Record<string, Command> = {
   get_tree_internal: stream((c, r, o) => getTree(c, r, o, true)),
   enum_node: single((c, r) => ({ result: c.ctx.store.enumNode(r.str('node'), r.int('max', 0), r.flag('current')) })),
   kill_node: single(killNode),
+  check_deleted: single(checkDeleted),
   update: single(update),
   save: single(save),
   log: single(log),

@@ -2,6 +2,7 @@
 // and the seams for what comes next (replication broadcasts, persistence).
 import type { Logger } from '../../gossip/runtime.js';
 import type { ChangeEvent, Store } from '../../store/store.js';
+import type { RangeSet } from '../../store/range-set.js';
 
 /** DistKV 0.57.4: the version the greeting announces (python clients only display it). */
 export const PROTOCOL_VERSION: readonly number[] = [0, 57, 4];
@@ -15,6 +16,8 @@ export interface ReplicaHook {
   nodeDropped?(name: string): void;
   /** Every local change, after it is applied (python's update broadcast). */
   localChange?(ev: ChangeEvent): void;
+  /** check_deleted from a peer (python resync_deleted): store/replica.ts Replica.checkDeleted fits. */
+  checkDeleted?(nodes: Map<string, RangeSet>): void;
 }
 
 /** save/log commands; absent = those commands answer with an error. */
