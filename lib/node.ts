@@ -125,7 +125,10 @@ export class DistkvNode {
         clock: rt.clock,
         logger: rt.logger,
         clientTransport,
-        replica: { nodeDropped: (name) => node?.replica?.send('info', { node_drop: [name] }) },
+        replica: {
+          nodeDropped: (name) => node?.replica?.send('info', { node_drop: [name] }),
+          checkDeleted: (nodes) => node?.replica?.checkDeleted(nodes),
+        },
         waitForPeers: async () => {
           const r = node!.startReplica(false);
           await r.whenReady();
