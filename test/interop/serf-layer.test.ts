@@ -201,7 +201,7 @@ describe('interop: our Serf layer with a real serf agent', function () {
     await agent.kill();
     await waitFor(() => status('agent1') === MemberStatus.Failed, 30_000, 'agent1 failed');
     await a2.stop(); // SIGINT: graceful leave
-    await waitFor(() => status('agent2') === MemberStatus.Left, 10_000, 'agent2 left');
+    await waitFor(() => status('agent2') === MemberStatus.Left, 30_000, 'agent2 left');
     const seen = ours.events.flatMap((e) => ('members' in e ? e.members.map((m) => `${e.type}:${m.name}`) : []));
     assert.ok(seen.includes('member-leave:agent2') && seen.includes('member-failed:agent1'), seen.join(' '));
   });
