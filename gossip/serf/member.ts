@@ -1,21 +1,12 @@
 // Serf's view of one member and the events it reports about members.
 import type { Millis } from '../runtime.js';
 import type { LTime } from './lamport.js';
-import { MemberStatus, type NodeName, type WireMember } from './messages.js';
+import { MemberStatus, type WireMember } from './messages.js';
 
-export interface Member {
-  name: NodeName;
+/** A member as we hold it: the wire form, with an address always known. */
+export interface Member extends Omit<WireMember, 'addr'> {
   /** Raw IP bytes (4 or 16). */
   addr: Uint8Array;
-  port: number;
-  tags: Map<string, string>;
-  status: MemberStatus;
-  protocolMin: number;
-  protocolMax: number;
-  protocolCur: number;
-  delegateMin: number;
-  delegateMax: number;
-  delegateCur: number;
 }
 
 /** Our record: the member plus the Lamport time of its last status message and when it left/failed. */
