@@ -65,18 +65,17 @@ export function decodeRequestHeader(v: GoValue): RequestHeader {
 
 /** A response header plus optional body, as one write. */
 export function encodeResponse(seq: Seq, error: string, body?: GoValue): Uint8Array {
-  const head = encode(goStruct({ Error: error, Seq: seq }), WIRE);
-  if (body === undefined) return head;
-  const b = encode(body, WIRE);
-  const out = new Uint8Array(head.length + b.length);
-  out.set(head, 0);
-  out.set(b, head.length);
-  return out;
+  return headerAndBody(goStruct({ Error: error, Seq: seq }), body);
 }
 
 /** A request (what clients send); used by our client and tests. */
 export function encodeRequest(command: string, seq: Seq, body?: GoValue): Uint8Array {
-  const head = encode(goStruct({ Command: command, Seq: seq }), WIRE);
+  return headerAndBody(goStruct({ Command: command, Seq: seq }), body);
+}
+
+/** Go's RPC writes the header and the body as two consecutive msgpack values. */
+function headerAndBody(header: GoValue, body: GoValue | undefined): Uint8Array {
+  const head = encode(header, WIRE);
   if (body === undefined) return head;
   const b = encode(body, WIRE);
   const out = new Uint8Array(head.length + b.length);
