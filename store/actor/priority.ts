@@ -2,23 +2,11 @@
 // a null value loses; otherwise the higher value wins, compared as Python compares them
 // (DistKV's values are (tock, tick) tuples: lexicographic); equal values: the lower name wins.
 import { PyFloat } from '../codec-value.js';
+import { compareStrings } from '../path.js';
 import type { ActorValue, NodeName } from './messages.js';
 
-/** Python's str ordering: by code point (JS `<` compares UTF-16 units, which differs above U+FFFF). */
-export function compareNames(a: string, b: string): number {
-  let i = 0;
-  let j = 0;
-  while (i < a.length && j < b.length) {
-    const ca = a.codePointAt(i)!;
-    const cb = b.codePointAt(j)!;
-    if (ca !== cb) return ca < cb ? -1 : 1;
-    i += ca > 0xffff ? 2 : 1;
-    j += cb > 0xffff ? 2 : 1;
-  }
-  const ra = a.length - i;
-  const rb = b.length - j;
-  return ra === rb ? 0 : ra < rb ? -1 : 1;
-}
+/** Python's str ordering: by code point (the same order as path elements' strings). */
+export const compareNames: (a: string, b: string) => number = compareStrings;
 
 // Python refuses to order mixed types (TypeError, which would kill its actor); we need a total
 // order, so mixed types order by this rank. Same-type comparisons match Python.
