@@ -15,10 +15,10 @@ export interface OurServer extends PeerProcess {
 }
 
 /** Spawns `distkv server` on free loopback ports and waits for "Running.". */
-export async function startOurServer(name: string, args: string[], opts: { clientPort?: number; timeoutMs?: number } = {}): Promise<OurServer> {
+export async function startOurServer(name: string, args: string[], opts: { clientPort?: number; timeoutMs?: number; bind?: string } = {}): Promise<OurServer> {
   const clientPort = opts.clientPort ?? (await freePort());
   const timeoutMs = opts.timeoutMs ?? 30_000;
-  const bind = `127.0.0.1:${await freePort()}`;
+  const bind = opts.bind ?? `127.0.0.1:${await freePort()}`;
   const p = spawnPeer(process.execPath, ['--import', 'tsx', CLI, 'server', '-bind', bind, '--client-addr', `127.0.0.1:${clientPort}`, ...FAST, ...args, name], {
     cwd: ROOT,
   });
