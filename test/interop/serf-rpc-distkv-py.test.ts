@@ -60,13 +60,14 @@ describe('interop: Python DistKV server on our agent RPC (asyncserf)', function 
 
   it('a second Python server on a second agent of ours syncs from the first; writes replicate both ways', async function () {
     if (!py) this.skip();
+    const py1 = py;
     const rpc2 = await ourAgent('ours2', realBind);
-    const py2 = await startDistkvPy({ name: 'pye', serfRpcPort: rpc2, ping: { cycle: 3, gap: 1 }, hostmap: { pyd: py.clientAddr } });
-    assert.match(py2.logs(), new RegExp(`Sync: connecting.*${py.clientPort}`));
+    const py2 = await startDistkvPy({ name: 'pye', serfRpcPort: rpc2, ping: { cycle: 3, gap: 1 }, hostmap: { pyd: py1.clientAddr } });
+    assert.match(py2.logs(), new RegExp(`Sync: connecting.*${py1.clientPort}`));
     assert.equal(await readValue(py2.clientPort, 'rpc.test'), 'world');
     await setValue(py2.clientPort, 'rpc.two', 'from-pye');
-    await waitFor(async () => (await readValue(py.clientPort, 'rpc.two')) === 'from-pye', 30_000, 'pyd has pye\'s write', 100);
-    await setValue(py.clientPort, 'rpc.one', 'from-pyd');
+    await waitFor(async () => (await readValue(py1.clientPort, 'rpc.two')) === 'from-pye', 30_000, 'pyd has pye\'s write', 100);
+    await setValue(py1.clientPort, 'rpc.one', 'from-pyd');
     await waitFor(async () => (await readValue(py2.clientPort, 'rpc.one')) === 'from-pyd', 30_000, 'pye has pyd\'s write', 100);
   });
 });
