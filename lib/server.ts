@@ -7,6 +7,7 @@ import { Store } from '../store/store.js';
 import { ClientListener } from './client-protocol/listener.js';
 import type { ReplicaHook, ServerContext } from './client-protocol/context.js';
 import { FilePersistence, loadFile } from './client-protocol/persistence.js';
+import { DataDir, type FsyncPolicy } from './data-dir/data-dir.js';
 
 export interface DistkvServerOptions {
   /** The node name (unique in the cluster). */
@@ -30,6 +31,8 @@ export interface DistkvServerOptions {
   qlen?: number;
   maxMessageBytes?: number;
   replica?: ReplicaHook;
+  /** `-data-dir`: our own snapshots + change logs, restored at start (lib/data-dir/). */
+  dataDir?: { dir: string; fsync?: FsyncPolicy; rotateBytes?: number; keep?: number };
   /**
    * Replication: a server without data (no -I/-l/-f) waits for this (the replica's initial sync)
    * before it serves. Absent = it cannot get data, so it stays waiting.
@@ -44,6 +47,8 @@ export class DistkvServer {
   readonly persistence: FilePersistence;
   readonly listener: ClientListener;
   readonly log: SubLogger;
+  /** Open from start() to stop() when `dataDir` is given. */
+  dataDir: DataDir | undefined;
   private offChange: (() => void) | undefined;
   private stopped = false;
 
@@ -59,6 +64,7 @@ export class DistkvServer {
       maxMessageBytes: opts.maxMessageBytes ?? 16 << 20,
       replica: opts.replica,
       persistence: this.persistence,
+      durable: () => this.dataDir?.barrier(),
     };
     this.listener = new ClientListener(ctx, opts.clientTransport);
     const replica = opts.replica;
@@ -71,15 +77,25 @@ export class DistkvServer {
    */
   async start(): Promise<ServerState> {
     const o = this.opts;
+    let init = o.init;
+    if (o.dataDir) {
+      this.dataDir = await DataDir.open({ ...o.dataDir, store: this.store, clock: o.clock, logger: o.logger });
+      await this.dataDir.restore();
+      if (init !== undefined && this.store.tick !== null) {
+        // a restart with the same command line: the data directory is the cluster's data now
+        this.log.warn('-I/--init ignored: the data directory has data', { dir: o.dataDir.dir });
+        init = undefined;
+      }
+    }
     for (const f of o.load ?? []) {
       const sum = await loadFile(this.store, f, o.authoritative ?? false);
       this.log.info('loaded', { file: f, ...sum.updates, states: sum.states, unknown: sum.unknown });
     }
     if (o.load?.length) this.store.markReady();
-    if (o.init !== undefined) {
+    if (init !== undefined) {
       if (this.store.tick !== null) throw new Error('-I/--init: this server already has data');
       this.store.markReady();
-      this.store.setValue([], o.init);
+      this.store.setValue([], init);
     }
     if (this.store.tick === null && !o.force && o.waitForPeers) {
       this.log.info('no data (-I or -l): waiting for peers to sync from', { node: o.name });
@@ -94,6 +110,7 @@ export class DistkvServer {
       }
       this.store.markReady();
     }
+    await this.dataDir?.begin();
     if (o.save) await this.persistence.log(o.save, !o.incremental);
     this.listener.start();
     this.log.info('serving clients', { node: o.name, addr: o.clientTransport.localAddr(), tick: this.store.tick });
@@ -108,6 +125,7 @@ export class DistkvServer {
     this.log.info('stopping', { node: this.opts.name, clients: this.listener.connectionCount });
     this.listener.closeAll();
     await this.persistence.close();
+    await this.dataDir?.close();
     await this.opts.clientTransport.close();
     this.log.info('stopped', { node: this.opts.name });
   }

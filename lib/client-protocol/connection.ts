@@ -189,6 +189,10 @@ export class ServerConnection {
       this.replyError(seq, e);
       return;
     }
+    // -data-dir (fsync 'ack'): no reply leaves before the changes applied so far are on disk;
+    // replies keep their order, as every barrier resolves in the order it was taken
+    const durable = this.ctx.durable?.();
+    if (durable) result = result instanceof Promise ? Promise.all([result, durable]).then(([r]) => r) : durable.then(() => result);
     if (result instanceof Promise) {
       let cancelled = false;
       const task: Task = { cancel: () => (cancelled = true) };

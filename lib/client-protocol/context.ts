@@ -39,4 +39,9 @@ export interface ServerContext {
   readonly maxMessageBytes: number;
   readonly replica?: ReplicaHook;
   readonly persistence?: Persistence;
+  /**
+   * -data-dir's fsync policy: a promise for "every change applied so far is on disk", which a
+   * reply waits for; undefined when nothing is pending (lib/data-dir/data-dir.ts).
+   */
+  readonly durable?: () => Promise<void> | undefined;
 }
