@@ -1,19 +1,25 @@
 // `distkv agent`: a Serf agent (gossip/serf on gossip/memberlist) that a Serf cluster accepts as
 // one of its own — a drop-in for `serf agent` as far as the cluster goes: same flags (Go-style
 // -flag=value or --flag), profiles, keys and keyring file, tags, graceful leave on SIGINT.
-// (RPC port and -event-handler scripts: lib/serf-rpc/agent-rpc.ts; snapshots are not offered here.)
+// Config files, tags file, keyring file and snapshot as `serf agent` has them: lib/agent/.
+// (RPC port and -event-handler scripts: lib/serf-rpc/agent-rpc.ts.)
 import { lookup } from 'node:dns/promises';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
-import { isProfileName, profileConfig } from '../../gossip/memberlist/config.js';
+import { isProfileName } from '../../gossip/memberlist/config.js';
 import { Keyring, keyFromBase64 } from '../../gossip/memberlist/keyring.js';
 import { ipToBytes, ipToString } from '../../gossip/memberlist/node.js';
 import type { Addr } from '../../gossip/runtime.js';
 import { SubLogger } from '../../gossip/runtime.js';
-import { defaultSerfConfig } from '../../gossip/serf/config.js';
 import { isMemberEvent, type SerfEvent } from '../../gossip/serf/events.js';
 import { Serf } from '../../gossip/serf/serf.js';
-import { parseArgs, parseDuration, UsageError, type FlagSpec } from '../args.js';
+import type { Snapshotter } from '../../gossip/serf/snapshot.js';
+import { type AgentConfig, ConfigError, defaultAgentConfig, emptyConfig, mergeConfig, parseTagPairs, readConfigPaths } from '../agent/config.js';
+import { parseGoDuration } from '../agent/go-duration.js';
+import { keyringPersister, loadTagsFile, writeKeyringFile, writeTagsFile } from '../agent/persist.js';
+import { serfConfigFor } from '../agent/serf-config.js';
+import { FileSnapshotSink } from '../agent/snapshot-file.js';
+import { parseArgs, UsageError, type FlagSpec } from '../args.js';
 import { createRealRuntime, parseLogLevel, StreamLogger, type RealRuntime } from '../runtime/index.js';
 import { AGENT_RPC_FLAGS, agentLogTap, startAgentRpc } from '../serf-rpc/agent-rpc.js';
 
@@ -21,14 +27,23 @@ const SPEC: Record<string, FlagSpec> = {
   node: { type: 'string', help: 'node name (default: hostname)' },
   bind: { type: 'string', help: 'address to bind gossip to, host[:port] (default 0.0.0.0:7946)' },
   advertise: { type: 'string', help: 'address to advertise to the cluster, host[:port]' },
+  'config-file': { type: 'list', aliases: ['config-dir'], help: 'JSON config file, or (-config-dir) directory of *.json, with Serf\'s keys (repeatable, later ones win)' },
   join: { type: 'list', help: 'agent to join at start (repeatable); the agent exits if none succeeds' },
+  replay: { type: 'bool', help: 'replay past user events when joining at start' },
   'retry-join': { type: 'list', help: 'agent to join, retried until success (repeatable)' },
   'retry-interval': { type: 'string', help: 'time between retry-join attempts (default 30s)' },
   'retry-max': { type: 'string', help: 'retry-join attempts before giving up (default 0 = forever)' },
   encrypt: { type: 'string', help: 'base64 gossip encryption key (16, 24 or 32 bytes)' },
-  'keyring-file': { type: 'string', help: "Serf keyring file: a JSON list of base64 keys, first is primary" },
+  'keyring-file': { type: 'string', help: 'Serf keyring file (JSON list of base64 keys, primary first); key changes are saved to it' },
   profile: { type: 'string', help: 'timing profile: lan, wan or local (default lan)' },
+  protocol: { type: 'string', help: 'Serf protocol version, 2..5 (default 5)' },
   tag: { type: 'list', help: 'tag k=v (repeatable)' },
+  'tags-file': { type: 'string', help: 'JSON file the tags are kept in: loaded at start, rewritten by `serf tags`' },
+  role: { type: 'string', help: "deprecated: sets the tag 'role'" },
+  snapshot: { type: 'string', help: 'snapshot file: members and clocks, to rejoin and not replay old events after a restart' },
+  rejoin: { type: 'bool', help: 'rejoin the snapshot\'s members even after a graceful leave' },
+  'broadcast-timeout': { type: 'string', help: 'timeout for leave/tag broadcasts (default 5s)' },
+  'disable-compression': { type: 'bool', help: 'do not compress gossip messages' },
   'log-level': { type: 'string', help: 'trace|debug|info|warn|err (default info)' },
   ...AGENT_RPC_FLAGS,
   help: { type: 'bool', aliases: ['h'] },
@@ -113,81 +128,202 @@ function list(f: Map<string, unknown>, k: string): string[] {
   return Array.isArray(v) ? (v as string[]) : [];
 }
 
+function goDuration(text: string): number {
+  try {
+    return parseGoDuration(text);
+  } catch (e) {
+    throw new UsageError(e instanceof Error ? e.message : String(e));
+  }
+}
+
+/** The command line as one more config source (Go's cmdConfig), merged last. */
+export function flagsConfig(f: Map<string, unknown>): AgentConfig {
+  const c = emptyConfig();
+  const set = <K extends keyof AgentConfig>(k: K, v: AgentConfig[K] | undefined) => {
+    if (v !== undefined) c[k] = v;
+  };
+  set('nodeName', str(f, 'node'));
+  set('bind', str(f, 'bind'));
+  set('advertise', str(f, 'advertise'));
+  set('encryptKey', str(f, 'encrypt'));
+  set('keyringFile', str(f, 'keyring-file'));
+  set('logLevel', str(f, 'log-level'));
+  set('rpcAddr', str(f, 'rpc-addr'));
+  set('rpcAuth', str(f, 'rpc-auth'));
+  set('profile', str(f, 'profile'));
+  set('role', str(f, 'role'));
+  set('snapshotPath', str(f, 'snapshot'));
+  set('tagsFile', str(f, 'tags-file'));
+  const protocol = str(f, 'protocol');
+  if (protocol !== undefined) {
+    if (!/^-?\d+$/.test(protocol)) throw new UsageError(`bad -protocol '${protocol}'`);
+    c.protocol = Number(protocol);
+  }
+  const retryMax = str(f, 'retry-max');
+  if (retryMax !== undefined) {
+    if (!/^\d+$/.test(retryMax)) throw new UsageError(`bad -retry-max '${retryMax}'`);
+    c.retryMaxAttempts = Number(retryMax);
+  }
+  const ri = str(f, 'retry-interval');
+  if (ri !== undefined) c.retryInterval = goDuration(ri);
+  const bt = str(f, 'broadcast-timeout');
+  if (bt !== undefined) c.broadcastTimeout = goDuration(bt);
+  if (f.get('replay') === true) c.replayOnJoin = true;
+  if (f.get('rejoin') === true) c.rejoinAfterLeave = true;
+  c.enableCompression = f.get('disable-compression') !== true;
+  c.startJoin = list(f, 'join');
+  c.retryJoin = list(f, 'retry-join');
+  c.eventHandlers = list(f, 'event-handler');
+  try {
+    c.tags = parseTagPairs(list(f, 'tag'));
+  } catch (e) {
+    throw new UsageError(e instanceof Error ? e.message : String(e));
+  }
+  return c;
+}
+
+/** Defaults, then the config files in order, then the flags (Go's readConfig). */
+export function resolveAgentConfig(f: Map<string, unknown>): AgentConfig {
+  const cmd = flagsConfig(f);
+  const paths = list(f, 'config-file');
+  let cfg = defaultAgentConfig();
+  if (paths.length) cfg = mergeConfig(cfg, readConfigPaths(paths));
+  cfg = mergeConfig(cfg, cmd);
+  if (cfg.role) cfg.tags = { ...cfg.tags, role: cfg.role };
+  // Go raises both to their floors with a warning; so do we (the warning is logged at start).
+  if ((cfg.retryInterval ?? 0) < 1000) cfg.retryInterval = 1000;
+  if ((cfg.broadcastTimeout ?? 0) < 1000) cfg.broadcastTimeout = 1000;
+  return cfg;
+}
+
+/** Config keys Serf has that this agent accepts but does not act on. */
+const UNSUPPORTED: [keyof AgentConfig, string][] = [
+  ['discover', 'discover (mDNS)'],
+  ['interface', 'interface'],
+  ['enableSyslog', 'enable_syslog'],
+  ['statsiteAddr', 'statsite_addr'],
+  ['statsdAddr', 'statsd_addr'],
+];
+
+/** The tags to start with: -tag/config tags, or the tags file's (Serf refuses both at once). */
+function startTags(cfg: AgentConfig, log: SubLogger): Map<string, string> {
+  const configured = new Map(Object.entries(cfg.tags));
+  if (!cfg.tagsFile) return configured;
+  if (configured.size > 0) throw new UsageError('Tags config not allowed while using tag files');
+  const restored = loadTagsFile(cfg.tagsFile);
+  if (!restored) return configured;
+  log.info(`Restored ${restored.size} tag(s) from ${cfg.tagsFile}`);
+  return restored;
+}
+
+/** -encrypt and/or -keyring-file; a keyring file that does not exist yet is created from -encrypt. */
+function startKeyring(cfg: AgentConfig, log: SubLogger): Keyring | undefined {
+  const file = cfg.keyringFile;
+  if (file && !existsSync(file)) {
+    if (!cfg.encryptKey) throw new UsageError(`keyring file ${file} does not exist`);
+    const kr = loadKeyring(cfg.encryptKey, undefined)!;
+    writeKeyringFile(file, kr);
+    return kr;
+  }
+  const kr = loadKeyring(cfg.encryptKey, file);
+  if (file && kr) log.info(`Restored keyring with ${kr.getKeys().length} keys from ${file}`);
+  return kr;
+}
+
 export async function run(argv: string[]): Promise<number> {
   let f: Map<string, unknown>;
+  let cfg: AgentConfig;
   try {
     const args = parseArgs(argv, SPEC);
     if (args.positional.length) throw new UsageError(`unexpected argument ${args.positional[0]}`);
     f = args.flags;
+    if (f.get('help')) {
+      process.stdout.write(usage());
+      return 0;
+    }
+    cfg = resolveAgentConfig(f);
   } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
+    if (!(e instanceof UsageError || e instanceof ConfigError)) throw e;
     process.stderr.write(`distkv agent: ${e.message}\n\n${usage()}`);
     return 2;
-  }
-  if (f.get('help')) {
-    process.stdout.write(usage());
-    return 0;
   }
 
   let rt: RealRuntime;
   let serf: Serf;
   let log: SubLogger;
+  let snapshotSink: FileSnapshotSink | undefined;
   try {
-    const profile = str(f, 'profile') ?? 'lan';
+    const profile = cfg.profile ?? 'lan';
     if (!isProfileName(profile)) throw new UsageError(`unknown profile '${profile}' (lan, wan, local)`);
-    const name = str(f, 'node') ?? (await import('node:os')).hostname();
-    const bind = parseHostPort(str(f, 'bind') ?? '0.0.0.0', 7946);
-    const adv = str(f, 'advertise');
-    const advertise = adv ? parseHostPort(adv, bind.port) : undefined;
-    const keyring = loadKeyring(str(f, 'encrypt'), str(f, 'keyring-file'));
-    const tags = parseTags(list(f, 'tag'));
-    const level = parseLogLevel(str(f, 'log-level') ?? 'info');
-    const retryInterval = parseDuration(str(f, 'retry-interval') ?? '30s');
-    const retryMax = Number(str(f, 'retry-max') ?? '0');
+    const name = cfg.nodeName ?? (await import('node:os')).hostname();
+    const bind = parseHostPort(cfg.bind ?? '0.0.0.0', 7946);
+    const advertise = cfg.advertise ? parseHostPort(cfg.advertise, bind.port) : undefined;
+    const level = parseLogLevel(cfg.logLevel ?? 'info');
 
     const logs = agentLogTap(new StreamLogger({ level }));
     rt = await createRealRuntime({ bind, logger: logs, keepAliveTimers: true });
     log = new SubLogger(rt.logger, 'agent');
-    const config = defaultSerfConfig(name, profileConfig(profile, name));
-    config.tags = tags;
-    // As `serf agent` sets them.
-    config.coalescePeriod = 3_000;
-    config.quiescentPeriod = 1_000;
+    for (const [k, what] of UNSUPPORTED) if (cfg[k]) log.warn(`${what} is not supported by distkv agent; ignored`);
+    if (cfg.rejoinAfterLeave && !cfg.snapshotPath) log.warn("'RejoinAfterLeave' enabled without snapshot file");
+    const tags = startTags(cfg, log);
+    const keyring = startKeyring(cfg, log);
+    const config = serfConfigFor(cfg, name, profile, tags);
+    config.memberlist.enableCompression = cfg.enableCompression !== false;
     const advertiseAddr: Addr = advertise
       ? { host: advertise.host, port: advertise.port || rt.addr.port }
       : { host: rt.addr.host === '0.0.0.0' ? defaultAdvertiseHost() : rt.addr.host, port: rt.addr.port };
-    serf = Serf.create(rt, { config, advertise: advertiseAddr, ...(keyring ? { keyring } : {}) });
+    let snapshot: Snapshotter | undefined;
+    if (cfg.snapshotPath) ({ snapshotter: snapshot, sink: snapshotSink } = await FileSnapshotSink.open(cfg.snapshotPath, !!cfg.rejoinAfterLeave, rt.logger));
+    const keyringFile = cfg.keyringFile;
+    serf = Serf.create(rt, {
+      config,
+      advertise: advertiseAddr,
+      ...(keyring ? { keyring } : {}),
+      ...(snapshot ? { snapshot } : {}),
+      ...(keyringFile ? { persistKeyring: keyringPersister(keyringFile, () => serf.memberlist.keyring) } : {}),
+    });
     serf.onEvent((e) => logEvent(log, e));
     // Serf's agent RPC (serf CLI, asyncserf) and -event-handler scripts; closed when serf shuts down.
-    await startAgentRpc(serf, f, { logs, resolveJoin: (a) => resolveJoinAddr(a, 7946), shutdown: async () => void process.emit('SIGTERM') });
+    const rpcFlags = new Map<string, unknown>([['event-handler', cfg.eventHandlers]]);
+    if (cfg.rpcAddr) rpcFlags.set('rpc-addr', cfg.rpcAddr);
+    if (cfg.rpcAuth) rpcFlags.set('rpc-auth', cfg.rpcAuth);
+    const tagsFile = cfg.tagsFile;
+    await startAgentRpc(serf, rpcFlags, {
+      logs,
+      resolveJoin: (a) => resolveJoinAddr(a, 7946),
+      shutdown: async () => void process.emit('SIGTERM'),
+      ...(tagsFile ? { saveTags: (t: ReadonlyMap<string, string>) => writeTagsFile(tagsFile, t) } : {}),
+    });
     process.stdout.write(
-      `distkv agent running!\n    Node name: '${name}'\n    Bind addr: '${rt.addr.host}:${rt.addr.port}'\n    Advertise: '${advertiseAddr.host}:${advertiseAddr.port}'\n    Encrypted: ${keyring ? 'true' : 'false'}\n    Profile: ${profile}\n`,
+      `distkv agent running!\n    Node name: '${name}'\n    Bind addr: '${rt.addr.host}:${rt.addr.port}'\n    Advertise: '${advertiseAddr.host}:${advertiseAddr.port}'\n    Encrypted: ${keyring ? 'true' : 'false'}\n    Snapshot: ${cfg.snapshotPath ? 'true' : 'false'}\n    Profile: ${profile}\n`,
     );
 
-    const joins = await Promise.all(list(f, 'join').map((j) => resolveJoinAddr(j, 7946)));
+    const joins = await Promise.all(cfg.startJoin.map((j) => resolveJoinAddr(j, 7946)));
     if (joins.length) {
       try {
-        const joined = await serf.join(joins);
+        // Serf's agent: without -replay, user events from before the join are ignored.
+        const joined = await serf.join(joins, !cfg.replayOnJoin);
         process.stdout.write(`Join completed. Synced with ${joined} initial agents\n`);
       } catch (e) {
         process.stderr.write(`distkv agent: error joining: ${e instanceof Error ? e.message : String(e)}\n`);
         await serf.shutdown();
+        await snapshotSink?.close();
         await rt.close();
         return 1;
       }
     }
-    const retry = list(f, 'retry-join');
     // Names in -retry-join are resolved at each attempt (they may not exist yet).
-    if (retry.length) void retryJoin(serf, retry, retryInterval, retryMax, log);
+    if (cfg.retryJoin.length) void retryJoin(serf, cfg.retryJoin, cfg.retryInterval ?? 30_000, cfg.retryMaxAttempts ?? 0, log);
   } catch (e) {
-    if (e instanceof UsageError || (e instanceof Error && /key|keyring/i.test(e.message))) {
+    if (e instanceof UsageError || e instanceof ConfigError || (e instanceof Error && /key|keyring/i.test(e.message))) {
       process.stderr.write(`distkv agent: ${e.message}\n`);
       return 2;
     }
     throw e;
   }
 
-  // Serf's signal handling: SIGINT leaves gracefully (a second one forces), SIGTERM just stops.
+  // Serf's signal handling: SIGINT leaves gracefully (unless skip_leave_on_interrupt), SIGTERM
+  // just stops (unless leave_on_terminate); a second signal forces the exit.
   return new Promise<number>((resolve) => {
     let stopping = false;
     const finish = async (graceful: boolean) => {
@@ -205,11 +341,12 @@ export async function run(argv: string[]): Promise<number> {
         }
       }
       await serf.shutdown();
+      await snapshotSink?.close();
       await rt.close();
       resolve(0);
     };
-    process.on('SIGINT', () => void finish(true));
-    process.on('SIGTERM', () => void finish(false));
+    process.on('SIGINT', () => void finish(!cfg.skipLeaveOnInterrupt));
+    process.on('SIGTERM', () => void finish(!!cfg.leaveOnTerminate));
   });
 }
 

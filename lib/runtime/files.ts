@@ -2,6 +2,7 @@
 // one after a crash (write temp + fsync + rename + fsync dir), and big files are read in chunks
 // so a snapshot never has to fit in one Buffer.
 import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
@@ -34,6 +35,32 @@ export async function writeFileAtomic(path: string, data: FileData, opts: Atomic
     throw e;
   }
   if (opts.syncDir ?? true) await syncDir(dirname(path));
+}
+
+/**
+ * writeFileAtomic for small files that must be on disk before the caller answers (Serf's tags
+ * and keyring files are written while an RPC or a key query waits for the result).
+ */
+export function writeFileAtomicSync(path: string, data: string | Uint8Array, mode = 0o644): void {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  let fd: number | undefined;
+  try {
+    fd = openSync(tmp, 'wx', mode);
+    const buf = typeof data === 'string' ? Buffer.from(data) : data;
+    for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off, buf.length - off);
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = undefined;
+    renameSync(tmp, path);
+  } catch (e) {
+    if (fd !== undefined) closeSync(fd);
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // already gone
+    }
+    throw e;
+  }
 }
 
 async function writeData(fh: FileHandle, data: FileData): Promise<void> {

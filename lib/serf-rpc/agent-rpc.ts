@@ -27,6 +27,8 @@ export interface AgentRpcOptions {
   resolveJoin?(addr: string): Promise<string>;
   /** Called after a `leave` RPC: the agent should exit (default: SIGTERM-like shutdown of the Serf). */
   shutdown?(): Promise<void>;
+  /** Persists tags after a `tags` RPC (-tags-file); throws to fail the RPC. */
+  saveTags?(tags: ReadonlyMap<string, string>): void;
 }
 
 export interface AgentRpc {
@@ -57,6 +59,7 @@ export async function startAgentRpc(serf: Serf, flags: ReadonlyMap<string, unkno
       ...(opts.resolveJoin ? { resolveJoin: opts.resolveJoin } : {}),
       shutdown: opts.shutdown ?? (() => serf.shutdown()),
       eventHandlers: () => scripts?.describe() ?? new Map<string, string>(),
+      ...(opts.saveTags ? { saveTags: opts.saveTags } : {}),
   };
   let server: SerfRpcServer | undefined;
   try {

@@ -156,8 +156,9 @@ async function tags(c: RpcConnection, seq: Seq): Promise<void> {
   for (const [k, v] of req.tags) next.set(k, v);
   let error = '';
   try {
-    await serf.setTags(next);
+    // As Go's agent: the tags file first, so a failed write leaves the tags as they were.
     c.backend.saveTags?.(next);
+    await serf.setTags(next);
   } catch (e) {
     error = errText(e);
   }
