@@ -37,5 +37,6 @@
 // with the tail of its logs.
 export * from './peers/process.js';
 export * from './peers/serf.js';
+export * from './peers/distkv-agent.js';
 export * from './peers/distkv-py.js';
 export * from './peers/etcd.js';
