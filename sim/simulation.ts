@@ -284,6 +284,16 @@ export class Simulation<N extends SimNode = SimNode> {
     return () => heals.forEach((h) => h());
   }
 
+  /**
+   * Whether `from` could talk to `to` now (both up, no partition either way): for in-process
+   * shortcuts (a client session on another node's object) that must honour the faults.
+   */
+  reachable(from: string, to: string): boolean {
+    const a = this.slot(from).host;
+    const b = this.slot(to).host;
+    return a.up && b.up && !this.net.links.isCut(a.index, b.index) && !this.net.links.isCut(b.index, a.index);
+  }
+
   /** Lifts every partition. */
   heal(): void {
     this.net.healAll();

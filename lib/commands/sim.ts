@@ -6,6 +6,7 @@ import type { LinkConfig } from '../../sim/links.js';
 import { loadProtocol, PROTOCOLS } from '../../sim/protocols.js';
 import { nodeNames, parseScenario, runScenario, type Scenario } from '../../sim/scenario.js';
 import { Simulation, type SimStats } from '../../sim/simulation.js';
+import type { RunVerdict, WorkloadFlags } from '../../sim/protocols.js';
 
 const SPEC: Record<string, FlagSpec> = {
   nodes: { type: 'string', aliases: ['n'], help: 'number of nodes (default 10, or the scenario\'s)' },
@@ -19,7 +20,11 @@ const SPEC: Record<string, FlagSpec> = {
   scenario: { type: 'string', help: 'JSON scenario file (timed steps)' },
   protocol: { type: 'string', aliases: ['p'], help: `protocol to run: ${Object.keys(PROTOCOLS).join(', ')} (default flood)` },
   param: { type: 'list', help: 'protocol parameter key=value (repeatable)' },
-  'trace-hash': { type: 'bool', help: 'end with a line `trace <hex>`' },
+  writes: { type: 'string', help: 'generated workload: client writes spread over the run (replica)' },
+  partitions: { type: 'string', help: 'generated workload: random partitions, each healed later (replica)' },
+  crashes: { type: 'string', help: 'generated workload: crashes, each restarted later from disk (replica)' },
+  'big-values': { type: 'bool', help: 'generated workload: a quarter of the writes carry 10-200 KiB (replica)' },
+  'trace-hash': { type: 'bool', help: 'print a line `trace <hex>`' },
   json: { type: 'bool', help: 'print the report as one JSON object' },
   log: { type: 'string', help: 'print node logs at this level (debug|info|warn|error)' },
   help: { type: 'bool', aliases: ['h'] },
@@ -27,7 +32,12 @@ const SPEC: Record<string, FlagSpec> = {
 
 function usage(): string {
   const lines = Object.entries(SPEC).map(([k, s]) => `  --${k.padEnd(11)} ${s.help ?? ''}`);
-  return `usage: distkv sim [options]\n\n${lines.join('\n')}\n`;
+  return (
+    `usage: distkv sim [options]\n\n${lines.join('\n')}\n\n` +
+    'With --protocol replica the run ends with a heal and a quiet period (--param quiet=120s), and the\n' +
+    'last line is `converged <true|false> lost <n> nodes <k> keys <m>`; the exit status is 1 unless\n' +
+    'the stores converged with nothing lost.\n'
+  );
 }
 
 function prob(v: string | undefined, flag: string): number | undefined {
@@ -60,7 +70,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     return await simulate(f);
   } catch (e) {
-    if (e instanceof UsageError || (e instanceof Error && /^(scenario|--|unknown protocol|flood:)/.test(e.message))) {
+    if (e instanceof UsageError || (e instanceof Error && /^(scenario|--|unknown protocol|flood:|memberlist:|replica:)/.test(e.message))) {
       process.stderr.write(`distkv sim: ${e.message}\n`);
       return 2;
     }
@@ -113,28 +123,60 @@ async function simulate(f: Map<string, unknown>): Promise<number> {
 
   const protocolName = str(f, 'protocol') ?? 'flood';
   const protocol = await loadProtocol(protocolName);
+  const workload = workloadFlags(f);
+  if (workload && !protocol.workload) throw new UsageError(`--writes/--partitions/--crashes/--big-values: protocol ${protocolName} takes no generated workload (try --protocol replica)`);
   const count = typeof nodes === 'number' ? nodes : nodes.length;
   const sim = new Simulation({
     seed,
     link,
     log: logLevel ? { level: logLevel as 'debug', print: true } : { level: 'warn' },
   });
-  const sc: Scenario = { ...(scenario ?? { steps: [] }), nodes, durationMs };
-  const factory = protocol.factory({ nodes: count, durationMs, params });
+  const names = typeof nodes === 'number' ? nodeNames(nodes) : nodes;
+  const popts = { nodes: count, durationMs, params, seed, sim };
+  const steps = [...(scenario?.steps ?? []), ...(workload && protocol.workload ? protocol.workload(popts, names, workload) : [])];
+  const sc: Scenario = { ...(scenario ?? {}), steps, nodes, durationMs };
+  const factory = protocol.factory(popts);
   const t0 = performance.now();
-  await runScenario(sim, sc, { factory, actions: protocol.actions });
+  let failure: unknown;
+  let verdict: RunVerdict | undefined;
+  try {
+    await runScenario(sim, sc, { factory, actions: protocol.actions });
+  } catch (e) {
+    // a judged protocol still reports its verdict; the failure goes to stderr
+    if (!protocol.finish) throw e;
+    failure = e;
+    process.stderr.write(`distkv sim: the scenario failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  }
+  if (protocol.finish) verdict = await protocol.finish(sim, popts);
   const wallMs = performance.now() - t0;
   const st = sim.stats();
-  const summary = protocol.summary(sim);
+  const summary = { ...protocol.summary(sim), ...(verdict?.figures ?? {}) };
   const trace = sim.traceHash();
   if (f.get('json')) {
     const out = { protocol: protocolName, seed, nodes: count, scenario: scenario?.name ?? file, wallMs: Math.round(wallMs), ...st, [protocolName]: summary, trace };
     process.stdout.write(JSON.stringify(out) + '\n');
   } else {
-    process.stdout.write(report(protocolName, seed, typeof nodes === 'number' ? nodeNames(nodes).length : nodes.length, st, wallMs, summary));
+    process.stdout.write(report(protocolName, seed, names.length, st, wallMs, summary));
   }
   if (f.get('trace-hash')) process.stdout.write(`trace ${trace}\n`);
-  return 0;
+  // the verdict is always the last line (its format is stable)
+  if (verdict) process.stdout.write(`${verdict.line}\n`);
+  return verdict && (!verdict.ok || failure !== undefined) ? 1 : 0;
+}
+
+function intFlag(f: Map<string, unknown>, flag: string): number | undefined {
+  const v = str(f, flag);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${flag}: expected an integer >= 0, got '${v}'`);
+  return n;
+}
+
+/** The generated-workload flags, or undefined when none was given. */
+function workloadFlags(f: Map<string, unknown>): WorkloadFlags | undefined {
+  const w = { writes: intFlag(f, 'writes'), partitions: intFlag(f, 'partitions'), crashes: intFlag(f, 'crashes'), bigValues: f.get('big-values') === true };
+  if (w.writes === undefined && w.partitions === undefined && w.crashes === undefined && !w.bigValues) return undefined;
+  return { writes: w.writes ?? 0, partitions: w.partitions ?? 0, crashes: w.crashes ?? 0, bigValues: w.bigValues };
 }
 
 function report(protocol: string, seed: string, nodes: number, st: SimStats, wallMs: number, summary: Record<string, unknown>): string {

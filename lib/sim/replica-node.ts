@@ -1,0 +1,111 @@
+// One DistKV server in the simulator: the real Store + Replica on our Serf on our memberlist,
+// with its change log on the simulated disk (disk-log.ts), so a crash keeps every acknowledged
+// write and a restart reloads it. The initial sync and big-value fetches use an in-process
+// SyncSession on the peer's Store (the client protocol does not share the gossip port in the
+// simulator), allowed only while the simulator says the two nodes can reach each other.
+import { lanConfig } from '../../gossip/memberlist/config.js';
+import { defaultSerfConfig } from '../../gossip/serf/config.js';
+import { Serf } from '../../gossip/serf/serf.js';
+import type { Addr } from '../../gossip/runtime.js';
+import type { NodeFactory, SimNode, SimRuntime, Simulation } from '../../sim/simulation.js';
+import type { ActorConfig } from '../../store/actor/index.js';
+import { Replica } from '../../store/replica.js';
+import { serfBus } from '../../store/replication/bus.js';
+import { storeSyncSession } from '../../store/replication/sync.js';
+import { Store } from '../../store/store.js';
+import { DiskLog } from './disk-log.js';
+
+export interface ReplicaSimOptions {
+  /** The node that seeds the root (`-I`) on its first life; default: the first node defined. */
+  seedNode?: string;
+  /** DistKV `server.ping` (seconds); default cycle 3, gap 1 (short runs; python: 10 / 2). */
+  ping?: { cycle: number; gap: number };
+  /** DistKV `server.delete` actor config. */
+  deletePing?: Partial<ActorConfig>;
+  /** Serf's user-event buffer (small = Serf's push-pull cannot replay what a partition missed). */
+  eventBuffer?: number;
+  /** Big values by notice + fetch between our servers, above this many packed bytes. */
+  bigValueBytes?: number;
+  /** Keep a change log on the simulated disk and reload it on restart (default true). */
+  durable?: boolean;
+  /** Nodes that cannot fetch big values (tests: the gap-repair fallback); read at each fetch. */
+  noFetch?: ReadonlySet<string>;
+}
+
+export class ReplicaSimNode implements SimNode {
+  constructor(
+    readonly serf: Serf,
+    readonly replica: Replica,
+    readonly disk: DiskLog | undefined,
+    /** The store came from the disk (a restart of a node that had been ready). */
+    readonly reloaded: boolean,
+  ) {}
+
+  get store(): Store {
+    return this.replica.store;
+  }
+
+  async stop(): Promise<void> {
+    this.disk?.close();
+    this.replica.stop();
+    await this.serf.shutdown();
+  }
+}
+
+/** The factory of every node of a simulated DistKV cluster (the simulation is needed for sync). */
+export function replicaFactory(sim: Simulation<ReplicaSimNode>, o: ReplicaSimOptions = {}): NodeFactory<ReplicaSimNode> {
+  return (rt: SimRuntime): ReplicaSimNode => {
+    const seedNode = o.seedNode ?? sim.names()[0]!;
+    const cfg = defaultSerfConfig(rt.name, lanConfig(rt.name));
+    cfg.reconnectInterval = 3_000;
+    if (o.eventBuffer) cfg.eventBuffer = o.eventBuffer;
+    const serf = Serf.create(rt, { config: cfg });
+    const store = new Store(rt.name);
+    const durable = o.durable ?? true;
+    const opened = durable ? DiskLog.open(store, rt.disk) : undefined;
+    const seeds = rt.name === seedNode && rt.life === 0 && !opened?.loaded;
+    const replica = new Replica({
+      store,
+      bus: serfBus(serf),
+      clock: rt.clock,
+      random: rt.random.fork('replica'),
+      logger: rt.logger,
+      ping: o.ping ?? { cycle: 3, gap: 1 },
+      ...(o.deletePing ? { deletePing: o.deletePing } : {}),
+      ...(seeds ? { init: 'seed' } : {}),
+      ...(opened?.loaded ? { loaded: true } : {}),
+      ...(o.bigValueBytes !== undefined ? { bigValues: { peersAreOurs: () => true, thresholdBytes: o.bigValueBytes } } : {}),
+      connect: async (peer) => {
+        const p = sim.node(peer.name);
+        if (!p || !sim.reachable(rt.name, peer.name)) throw new Error(`${peer.name} is unreachable`);
+        const s = storeSyncSession(p.store, (nodes) => p.replica.checkDeleted(nodes));
+        if (o.noFetch?.has(rt.name)) delete s.getValue;
+        return s;
+      },
+    });
+    replica.start();
+    if (opened) void replica.whenReady().then(() => opened.log.markReady());
+    if (rt.name !== seedNode || rt.life > 0) joinSomebody(serf, rt, seedNode);
+    return new ReplicaSimNode(serf, replica, opened?.log, opened?.loaded ?? false);
+  };
+}
+
+/**
+ * Joins the seed node and two random others; when none answers (all down or cut off), tries
+ * three random others every 5 s until one does.
+ */
+function joinSomebody(serf: Serf, rt: SimRuntime, seedNode: string): void {
+  const others = rt.peers();
+  const pick = (n: number): Addr[] => rt.random.shuffle([...others]).slice(0, n);
+  const str = (a: Addr) => `${a.host}:${a.port}`;
+  const attempt = (targets: Addr[]): void => {
+    void serf
+      .join(targets.map(str))
+      .catch(() => 0)
+      .then((joined) => {
+        if (!joined && serf.state() === 'alive') rt.clock.setTimer(5_000, () => attempt(pick(3)));
+      });
+  };
+  const first = rt.name === seedNode ? [] : [rt.addrOf(seedNode)];
+  attempt([...first, ...pick(2)]);
+}
