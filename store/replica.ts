@@ -18,6 +18,7 @@ import { DEFAULT_ROOT, type Action, actionOf, field, fillMessage, topic } from '
 import { RecoverControl, recoverSplit } from './replication/recovery.js';
 import { DEFAULT_REASSEMBLY, Reassembler, type ReassemblyLimits, Splitter } from './replication/split.js';
 import { fetchData, type SyncConnector } from './replication/sync.js';
+import { keepHeldDeletions } from './replication/held-deletions.js';
 import { DELETE_BATCH_MS, DeleteGc } from './replication/deleter.js';
 import { DEFAULT_BIG_VALUE_BYTES, noticeOf, parseNotice, type ParsedNotice, valueMatches } from './replication/big-values.js';
 import { NOT_GIVEN } from './entry.js';
@@ -164,7 +165,9 @@ export class Replica {
         const big = this.opts.bigValues;
         if (big && 'value' in msg && big.peersAreOurs() && encode(msg as Value).length > (big.thresholdBytes ?? DEFAULT_BIG_VALUE_BYTES)) {
           this.stats.notices++;
-          this.send('notice', noticeOf(msg));
+          const notice = noticeOf(msg);
+          this.log.info('big value: notice sent', { tick: store.tick, bytes: notice.size as number });
+          this.send('notice', notice);
         } else this.send('update', msg);
         this.refreshValue();
       }),
@@ -337,6 +340,7 @@ export class Replica {
     }
     if (this.store.applyUpdate({ ...n.update, value }, 'remote') === 'applied') this.stats.applied++;
     this.stats.bigFetched++;
+    this.log.info('big value: fetched', { from: n.node, tick: n.tick, bytes: n.size });
     this.refreshValue();
   }
 
@@ -344,7 +348,8 @@ export class Replica {
   private userInfo(msg: Value): void {
     const sender = field(msg, 'node');
     if (sender === this.store.name) return;
-    const fx = this.store.applyInfo(msg, { broadcast: true });
+    // deletions we never saw stay missing: we fetch the tombstone instead (held-deletions.ts)
+    const fx = this.store.applyInfo(keepHeldDeletions(this.store, msg), { broadcast: true });
     const rec = typeof sender === 'string' ? this.recoverTasks.get(sender) : undefined;
     if (fx.hadTicks) rec?.set(1);
     if (fx.hadMissing) {

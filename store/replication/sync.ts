@@ -11,6 +11,8 @@ import { entryToWire } from '../entry.js';
 import type { NodeName } from '../node-ticks.js';
 import { RangeSet, type RangeWireItem } from '../range-set.js';
 import type { Store } from '../store.js';
+import type { Value } from '../codec.js';
+import { keepHeldDeletions } from './held-deletions.js';
 
 /** One client connection to a peer, as far as the sync needs it. */
 export interface SyncSession {
@@ -103,7 +105,9 @@ export async function fetchData(h: SyncHost, nodes: readonly NodeName[]): Promis
             bad++;
           }
         }
-      h.store.applyInfo(await s.state(), { broadcast: false });
+      // get_tree leaves tombstones out and get_state lists their ticks as deleted: those stay
+      // missing here, so we fetch the tombstones before we are ready (held-deletions.ts)
+      h.store.applyInfo(keepHeldDeletions(h.store, (await s.state()) as Value), { broadcast: false });
       if (bad) log.warn('sync: refused records', { from: name, bad });
     } catch (e) {
       log.warn('sync: unable to fetch', { from: name, host, port, error: String(e) });

@@ -1,0 +1,48 @@
+// Which `deleted` ranges of an incoming `info` / get_state reply we let the store act on.
+//
+// Python marks every tick named in `deleted` as gone for good (superseded), also ticks whose
+// tombstone it never held. Such a server cannot judge a concurrent write on that path any more
+// (it applies an older value the tombstone should beat), no longer asks for the tombstone, and
+// answers other servers' requests for the tick with `known` + `deleted`: the askers stop asking
+// too, and the servers that still hold the tombstone purge it (python's `report_deleted`), long
+// before the delete actor would. A value written on one side of a partition while the other side
+// deleted the key then survived on its writer only (the partition property, docs/replication.md).
+//
+// We apply `deleted` only to ticks we hold (present: the tombstone is purged, as python does) or
+// already count as gone. A deletion we never saw stays missing, so we ask for it and get the
+// tombstone itself from a server that holds it; a tombstone purged by the delete group is
+// answered as `known` by the servers that purged it. The wire is unchanged: we only ignore part
+// of a message, and what we send about deletions is then first-hand.
+import { isMap } from '../chain.js';
+import type { Value } from '../codec.js';
+import { RangeSet, type RangeWireItem } from '../range-set.js';
+import type { Store } from '../store.js';
+
+/**
+ * `msg` with its `deleted` map cut to the ticks `store` holds or counts as superseded; `msg`
+ * itself when nothing is cut, or when the map is malformed (the store's decoder reports that).
+ */
+export function keepHeldDeletions(store: Store, msg: Value): Value {
+  if (!isMap(msg)) return msg;
+  const src = msg instanceof Map ? msg.get('deleted') : (msg as Record<string, unknown>).deleted;
+  if (src === undefined || src === null || !isMap(src)) return msg;
+  const entries = src instanceof Map ? [...src.entries()] : Object.entries(src);
+  const kept: Record<string, RangeWireItem[]> = {};
+  let cut = false;
+  for (const [name, wire] of entries) {
+    if (typeof name !== 'string') return msg;
+    let r: RangeSet;
+    try {
+      r = RangeSet.fromWire(wire);
+    } catch {
+      return msg;
+    }
+    const n = store.knownNode(name);
+    const held = n ? r.intersection(n.present.union(n.superseded)) : new RangeSet();
+    if (!held.equals(r)) cut = true;
+    if (!held.isEmpty) kept[name] = held.toWire();
+  }
+  if (!cut) return msg;
+  if (msg instanceof Map) return new Map(msg).set('deleted', kept) as Value;
+  return { ...(msg as Record<string, Value>), deleted: kept as unknown as Value };
+}
