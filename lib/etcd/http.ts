@@ -9,6 +9,7 @@ import { type Form, parseQuery } from './form.js';
 import { eventBody, type EtcdEvent } from './history.js';
 import { type KeyMethod, type KeyRequest, parseKeyRequest } from './request.js';
 import type { EtcdV2Store, V2Result } from './v2store.js';
+import { type FastRequest, type FastResponse, FastHttpServer, httpDate, statusLine } from './fast-http.js';
 
 export const ETCD_VERSION = { etcdserver: '3.4.23', etcdcluster: '3.4.0' };
 /** Go's http.maxFormSize. */
@@ -31,6 +32,18 @@ const CORS: OutgoingHttpHeaders = {
   'Access-Control-Allow-Origin': '*',
 };
 
+/** A key response: an event (status 200/201) or an etcd error. */
+interface KeyAnswer {
+  status: number;
+  /** X-Etcd-Index. */
+  index: number;
+  body: string;
+  error: boolean;
+}
+
+const flat = (h: OutgoingHttpHeaders) => Object.entries(h).flat().map(String);
+const block = (h: string[]) => h.reduce((s, x, i) => (i % 2 ? `${s}${x}\r\n` : `${s}${x}: `), '');
+
 function fnvHex(s: string): string {
   let h = 0xcbf29ce484222325n;
   for (const b of Buffer.from(s)) h = ((h ^ BigInt(b)) * 0x100000001b3n) & 0xffffffffffffffffn;
@@ -52,7 +65,13 @@ function cleanPath(p: string): string {
 }
 
 export class EtcdHttpServer {
+  /** node:http: every request the fast path leaves to it (it never listens itself). */
   readonly server: Server;
+  private readonly fastServer: FastHttpServer;
+  private readonly fixedEvent: string[];
+  private readonly fixedError: string[];
+  private readonly fixedEventBlock: string;
+  private readonly fixedErrorBlock: string;
   readonly memberId: string;
   readonly clusterId: string;
   private clientUrl = '';
@@ -64,7 +83,12 @@ export class EtcdHttpServer {
   ) {
     this.memberId = opts.memberId ?? fnvHex(`member:${opts.name}`);
     this.clusterId = opts.clusterId ?? fnvHex(`cluster:${v2.prefix.map(String).join('/')}`);
+    this.fixedEvent = [...flat(CORS), 'Content-Type', 'application/json', 'X-Etcd-Cluster-Id', this.clusterId];
+    this.fixedError = [...flat(CORS), 'X-Etcd-Cluster-Id', this.clusterId, 'Content-Type', 'application/json'];
+    this.fixedEventBlock = block(this.fixedEvent);
+    this.fixedErrorBlock = block(this.fixedError);
     this.server = createServer({ keepAlive: true }, (req, res) => this.handle(req, res));
+    this.fastServer = new FastHttpServer((r) => this.fast(r), this.server);
     this.server.on('clientError', (_err, socket) => {
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n400 Bad Request');
       else socket.destroy();
@@ -73,22 +97,20 @@ export class EtcdHttpServer {
 
   async listen(port: number, host = '127.0.0.1'): Promise<{ host: string; port: number }> {
     await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => {
-        this.server.off('error', reject);
+      const net = this.fastServer.server;
+      net.once('error', reject);
+      net.listen(port, host, () => {
+        net.off('error', reject);
         resolve();
       });
     });
-    const a = this.server.address() as AddressInfo;
+    const a = this.fastServer.server.address() as AddressInfo;
     this.clientUrl = `http://${host.includes(':') ? `[${host}]` : host}:${a.port}`;
     return { host, port: a.port };
   }
 
   async close(): Promise<void> {
-    await new Promise<void>((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
-    });
+    await this.fastServer.close();
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
@@ -204,13 +226,7 @@ export class EtcdHttpServer {
 
   private sendError(res: ServerResponse, e: EtcdError): void {
     const body = e.body() + '\n';
-    res.writeHead(e.status, {
-      ...CORS,
-      'X-Etcd-Cluster-Id': this.clusterId,
-      'Content-Type': 'application/json',
-      'X-Etcd-Index': String(e.index),
-      'Content-Length': Buffer.byteLength(body),
-    });
+    res.writeHead(e.status, [...this.fixedError, 'X-Etcd-Index', String(e.index), 'Content-Length', String(Buffer.byteLength(body))]);
     res.end(body);
   }
 
@@ -262,21 +278,59 @@ export class EtcdHttpServer {
     body: string | undefined,
     bodyError: string | undefined,
   ): void {
+    const a = this.answerKeys(method, keyPath, rawQuery, body, bodyError);
+    if (!('status' in a)) return this.watch(res, a);
+    const headers = [...this.fixedHeaders(a.error), 'X-Etcd-Index', String(a.index)];
+    if (!a.error) headers.push('X-Raft-Index', String(a.index), 'X-Raft-Term', '1');
+    headers.push('Content-Length', String(Buffer.byteLength(a.body)));
+    res.writeHead(a.status, headers);
+    res.end(method === 'HEAD' ? undefined : a.body);
+  }
+
+  /** A keys request answered (or, for a watch, parsed): shared by node:http and the fast path. */
+  private answerKeys(method: KeyMethod, keyPath: string, rawQuery: string, body: string | undefined, bodyError: string | undefined): KeyAnswer | KeyRequest {
     try {
       const form: Form = new Map();
       let err = bodyError;
       if (body !== undefined) err ??= parseQuery(body, form).error;
-      const qErr = parseQuery(rawQuery, form).error;
-      err ??= qErr;
+      if (rawQuery !== '') err ??= parseQuery(rawQuery, form).error;
       if (err !== undefined) throw new EtcdError(Ecode.InvalidForm, err);
       const rr = parseKeyRequest(method, keyPath, form);
-      if (rr.wait) return this.watch(res, rr);
-      const r = this.apply(rr);
-      this.sendEvent(res, r, rr, method === 'HEAD');
+      if (rr.wait) return rr;
+      return this.eventAnswer(this.apply(rr), rr);
     } catch (e) {
-      if (e instanceof EtcdError) return this.sendError(res, e);
-      this.sendError(res, new EtcdError(Ecode.RaftInternal, String((e as Error)?.message ?? e), 0));
+      const x = e instanceof EtcdError ? e : new EtcdError(Ecode.RaftInternal, String((e as Error)?.message ?? e), 0);
+      return { status: x.status, index: x.index, body: x.body() + '\n', error: true };
     }
+  }
+
+  /**
+   * The fast path's handler (see fast-http.ts): clean /v2/keys paths only (redirects, bad escapes
+   * and watches are node:http's), the whole response as one string.
+   */
+  private fast(r: FastRequest): FastResponse | undefined {
+    const t = r.target;
+    const q = t.indexOf('?');
+    const rawPath = q < 0 ? t : t.slice(0, q);
+    if (rawPath.length > KEYS.length && rawPath.charCodeAt(KEYS.length) !== 47 /* / */) return undefined;
+    let path = rawPath;
+    if (rawPath.includes('%')) {
+      try {
+        path = decodeURIComponent(rawPath);
+      } catch {
+        return undefined;
+      }
+    }
+    if (cleanPath(path) !== path) return undefined;
+    const a = this.answerKeys(r.method, path.slice(KEYS.length), q < 0 ? '' : t.slice(q + 1), r.body, undefined);
+    if (!('status' in a)) return undefined;
+    const idx = String(a.index);
+    const head =
+      statusLine(a.status) +
+      (a.error ? this.fixedErrorBlock : this.fixedEventBlock) +
+      (a.error ? `X-Etcd-Index: ${idx}\r\n` : `X-Etcd-Index: ${idx}\r\nX-Raft-Index: ${idx}\r\nX-Raft-Term: 1\r\n`) +
+      `Date: ${httpDate()}\r\nContent-Length: ${Buffer.byteLength(a.body)}\r\n\r\n`;
+    return { head, body: a.body };
   }
 
   private apply(r: KeyRequest): V2Result {
@@ -303,29 +357,19 @@ export class EtcdHttpServer {
     }
   }
 
-  /** The headers of a key response as Node's flat [name, value, ...] list (the cheap form). */
-  private headers(etcdIndex: number, body?: string): string[] {
-    const idx = String(etcdIndex);
-    const h = [...this.fixedHeaders, 'X-Etcd-Index', idx, 'X-Raft-Index', idx, 'X-Raft-Term', '1'];
-    if (body !== undefined) h.push('Content-Length', String(Buffer.byteLength(body)));
-    return h;
+  /** The fixed headers of a key response (event or error) as Node's flat [name, value, ...] list. */
+  private fixedHeaders(error: boolean): string[] {
+    return error ? this.fixedError : this.fixedEvent;
   }
 
-  private get fixedHeaders(): string[] {
-    return (this.fixed ??= [...Object.entries(CORS).flat().map(String), 'Content-Type', 'application/json', 'X-Etcd-Cluster-Id', this.clusterId]);
-  }
-
-  private fixed: string[] | undefined;
-
-  private sendEvent(res: ServerResponse, r: V2Result, rr: KeyRequest, head: boolean): void {
+  private eventAnswer(r: V2Result, rr: KeyRequest): KeyAnswer {
     const ev = r.event;
     const created = ev.action === 'create' || (ev.action === 'set' && !ev.prevNode);
     let body: string;
     if (rr.noValueOnSuccess && (ev.action === 'set' || ev.action === 'compareAndSwap' || ev.action === 'create' || ev.action === 'update'))
       body = JSON.stringify({ action: ev.action }) + '\n';
     else body = eventBody(ev);
-    res.writeHead(created ? 201 : 200, this.headers(r.etcdIndex, body));
-    res.end(head ? undefined : body);
+    return { status: created ? 201 : 200, index: r.etcdIndex, body, error: false };
   }
 
   private watch(res: ServerResponse, rr: KeyRequest): void {
@@ -337,7 +381,8 @@ export class EtcdHttpServer {
     };
     const pending: EtcdEvent[] = [];
     const w = this.v2.watch(rr.key, rr.recursive, rr.stream, rr.waitIndex, (ev) => (started ? send(ev) : pending.push(ev)));
-    res.writeHead(200, this.headers(w.startIndex));
+    const idx = String(w.startIndex);
+    res.writeHead(200, [...this.fixedEvent, 'X-Etcd-Index', idx, 'X-Raft-Index', idx, 'X-Raft-Term', '1']);
     res.flushHeaders();
     started = true;
     for (const ev of pending) send(ev);

@@ -1,0 +1,112 @@
+// The fast HTTP/1.1 path in front of node:http: pipelined and split requests, handing a
+// connection over to node:http (watches, odd requests) with its unread bytes, Connection: close,
+// and random bytes in random pieces never taking the server down.
+import { strict as assert } from 'node:assert';
+import { connect, type Socket } from 'node:net';
+import fc from 'fast-check';
+import { startEtcdFrontend, type EtcdFrontend } from '../../../lib/etcd/index.js';
+import { RealClock } from '../../../lib/runtime/clock.js';
+import { Store } from '../../../store/store.js';
+
+const put = (key: string, value: string) =>
+  `PUT /v2/keys${key} HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${6 + Buffer.byteLength(value)}\r\n\r\nvalue=${value}`;
+const get = (key: string) => `GET /v2/keys${key} HTTP/1.1\r\nHost: x\r\n\r\n`;
+
+/** A raw connection that collects what comes back. */
+function raw(port: number): { s: Socket; text: () => string; closed: Promise<void> } {
+  const s = connect(port, '127.0.0.1');
+  let out = '';
+  s.on('data', (d) => (out += d.toString('utf8')));
+  s.on('error', () => {});
+  const closed = new Promise<void>((r) => s.on('close', () => r()));
+  return { s, text: () => out, closed };
+}
+
+async function until(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+const statuses = (t: string) => [...t.matchAll(/^HTTP\/1\.1 (\d+)/gm)].map((m) => Number(m[1]));
+
+describe('lib/etcd/fast-http', function () {
+  this.timeout(30_000);
+  let f: EtcdFrontend;
+  const open: Socket[] = [];
+  before(async () => {
+    f = await startEtcdFrontend({ store: new Store('f', { tick: 0 }), clock: new RealClock(), port: 0 });
+  });
+  afterEach(() => {
+    for (const s of open.splice(0)) s.destroy();
+  });
+  after(() => f.close());
+
+  it('pipelined requests in one write are answered in order, one response each', async () => {
+    const c = raw(f.port);
+    open.push(c.s);
+    c.s.write(put('/p/a', '1') + put('/p/a', '2') + get('/p/a') + get('/p/nope'));
+    await until(() => statuses(c.text()).length === 4, 'four responses');
+    assert.deepEqual(statuses(c.text()), [201, 200, 200, 404]);
+    assert.match(c.text(), /"value":"2"/);
+    assert.match(c.text(), /X-Etcd-Index: \d+\r\nX-Raft-Index: \d+\r\nX-Raft-Term: 1\r\n/);
+  });
+
+  it('a request split into single bytes is still read whole', async () => {
+    const c = raw(f.port);
+    open.push(c.s);
+    for (const ch of put('/split', 'é+ü')) {
+      c.s.write(ch);
+      await new Promise((r) => setImmediate(r));
+    }
+    await until(() => statuses(c.text()).length === 1, 'a response');
+    const body = c.text().slice(c.text().indexOf('\r\n\r\n') + 4);
+    assert.equal((JSON.parse(body) as { node: { value: string } }).node.value, 'é ü');
+  });
+
+  it('a watch hands the connection to node:http, which then serves the rest of it', async () => {
+    const c = raw(f.port);
+    open.push(c.s);
+    c.s.write(get('/w') + `GET /v2/keys/w?wait=true HTTP/1.1\r\nHost: x\r\n\r\n`);
+    await until(() => statuses(c.text()).length === 2, 'the 404 and the watch headers');
+    const w = raw(f.port);
+    open.push(w.s);
+    w.s.write(put('/w', 'hello'));
+    await until(() => c.text().includes('"hello"'), 'the watch event');
+    c.s.write(get('/w'));
+    await until(() => statuses(c.text()).length === 3, 'a third answer');
+    assert.deepEqual(statuses(c.text()), [404, 200, 200]);
+    assert.match(c.text(), /Keep-Alive: timeout=/); // node:http's own header: it answered the last one
+  });
+
+  it('Connection: close ends the connection after the answer', async () => {
+    const c = raw(f.port);
+    c.s.write(`GET /v2/keys/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+    await c.closed;
+    assert.deepEqual(statuses(c.text()), [200]);
+  });
+
+  it('random bytes in random pieces, after a valid request: no crash, the server answers after', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.oneof(fc.uint8Array({ maxLength: 40 }), fc.constantFrom(...['\r\n', '\r\n\r\n', 'Content-Length: 5', 'Host: x', 'PUT /v2/keys/z HTTP/1.1', ': ', '%zz'].map((s) => Buffer.from(s))))),
+        async (pieces) => {
+          const c = raw(f.port);
+          open.push(c.s);
+          c.s.write(get('/'));
+          for (const p of pieces) c.s.write(p);
+          c.s.end();
+          await Promise.race([c.closed, new Promise((r) => setTimeout(r, 300))]);
+          c.s.destroy();
+          assert.ok(statuses(c.text()).every((s) => s < 500), c.text());
+        },
+      ),
+      { numRuns: 60 },
+    );
+    const r = await fetch(`${f.url}/v2/keys/`);
+    assert.equal(r.status, 200);
+    await r.text();
+  });
+});
