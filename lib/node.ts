@@ -55,6 +55,8 @@ export class DistkvNode {
   private stopping: Promise<void> | undefined;
 
   private constructor(
+    /** python `hostmap` as the replica reads it (changed in place by setHostmap). */
+    private readonly hostmap: Record<string, HostmapEntry>,
     readonly rt: RealRuntime,
     readonly serf: Serf,
     readonly server: DistkvServer,
@@ -118,6 +120,7 @@ export class DistkvNode {
         log.info('joined', { agents: n });
       }
       let node: DistkvNode | undefined;
+      const hostmap: Record<string, HostmapEntry> = { ...(o.hostmap ?? {}) };
       const bus = serfBus(serf);
       server = new DistkvServer({
         ...(o.server ?? {}),
@@ -146,11 +149,11 @@ export class DistkvNode {
           ...(o.ping ? { ping: o.ping } : {}),
           loaded,
           force: o.server?.force ?? false,
-          hostPort: { hostmap: o.hostmap ?? {}, tagLookup: serfTagLookup(serf) },
+          hostPort: { hostmap, tagLookup: serfTagLookup(serf) },
           connect: tcpSyncConnector(),
           bigValues: { peersAreOurs: serfAllOurs(serf) },
         });
-      node = new DistkvNode(rt, serf, server, rpc, log, makeReplica);
+      node = new DistkvNode(hostmap, rt, serf, server, rpc, log, makeReplica);
       return node;
     } catch (e) {
       await rpc?.close();
@@ -159,6 +162,20 @@ export class DistkvNode {
       await rt.close();
       throw e;
     }
+  }
+
+  /** SIGHUP: new Serf tags (gossiped now); our `dkv-client` tag stays. */
+  async setTags(tags: ReadonlyMap<string, string>): Promise<void> {
+    const next = new Map(tags);
+    const own = this.serf.config.tags.get(CLIENT_ADDR_TAG);
+    if (own !== undefined) next.set(CLIENT_ADDR_TAG, own);
+    await this.serf.setTags(next);
+  }
+
+  /** SIGHUP: a new config hostmap (the meta tree's hostmap still comes first). */
+  setHostmap(h: Readonly<Record<string, HostmapEntry>>): void {
+    for (const k of Object.keys(this.hostmap)) delete this.hostmap[k];
+    Object.assign(this.hostmap, h);
   }
 
   private startReplica(loaded: boolean): Replica {

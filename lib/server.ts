@@ -47,6 +47,8 @@ export class DistkvServer {
   readonly persistence: FilePersistence;
   readonly listener: ClientListener;
   readonly log: SubLogger;
+  /** For /metrics: client connections accepted and requests received. */
+  readonly counters = { connections: 0, commands: 0 };
   /** Open from start() to stop() when `dataDir` is given. */
   dataDir: DataDir | undefined;
   private offChange: (() => void) | undefined;
@@ -65,6 +67,7 @@ export class DistkvServer {
       replica: opts.replica,
       persistence: this.persistence,
       durable: () => this.dataDir?.barrier(),
+      counters: this.counters,
     };
     this.listener = new ClientListener(ctx, opts.clientTransport);
     const replica = opts.replica;

@@ -26,12 +26,14 @@ export interface PacketStats {
   bytesReceived: number;
   decodeErrors: number;
   decryptErrors: number;
+  /** Messages received over UDP, by type (go-metrics `memberlist.msg.<type>` for alive/suspect/dead). */
+  byType: Record<string, number>;
 }
 
 export class PacketLayer {
   readonly compoundHeaderOverhead = COMPOUND_HEADER_OVERHEAD;
   readonly compoundOverhead = COMPOUND_PART_OVERHEAD;
-  readonly stats: PacketStats = { received: 0, sent: 0, bytesSent: 0, bytesReceived: 0, decodeErrors: 0, decryptErrors: 0 };
+  readonly stats: PacketStats = { received: 0, sent: 0, bytesSent: 0, bytesReceived: 0, decodeErrors: 0, decryptErrors: 0, byType: {} };
 
   constructor(private readonly m: Memberlist) {}
 
@@ -113,6 +115,7 @@ export class PacketLayer {
 
   private handleLeaf(msg: LeafMessage, from: Addr): void {
     const m = this.m;
+    this.stats.byType[msg.type] = (this.stats.byType[msg.type] ?? 0) + 1;
     switch (msg.type) {
       case 'ping':
         m.prober.handlePing(msg, from);

@@ -47,6 +47,7 @@ export class ServerConnection {
   ) {
     this.log = new SubLogger(ctx.logger, 'client-protocol');
     this.channel = new MsgChannel(stream, { maxMessageBytes: ctx.maxMessageBytes });
+    if (ctx.counters) ctx.counters.connections++;
   }
 
   get closed(): boolean {
@@ -152,6 +153,7 @@ export class ServerConnection {
     }
     this.lastSeq = seq;
     this.log.debug('request', { conn: this.id, seq, action: String(req.get('action')) });
+    if (this.ctx.counters) this.ctx.counters.commands++;
     const action = req.get('action');
     if (typeof action === 'string' && authOf(this).refuses(action)) {
       // python: NoAuthError escapes the connection's task group, which drops the connection
@@ -192,7 +194,10 @@ export class ServerConnection {
     // -data-dir (fsync 'ack'): no reply leaves before the changes applied so far are on disk;
     // replies keep their order, as every barrier resolves in the order it was taken
     const durable = this.ctx.durable?.();
-    if (durable) result = result instanceof Promise ? Promise.all([result, durable]).then(([r]) => r) : durable.then(() => result);
+    if (durable) {
+      const r = result;
+      result = r instanceof Promise ? Promise.all([r, durable]).then(([v]) => v) : durable.then(() => r);
+    }
     if (result instanceof Promise) {
       let cancelled = false;
       const task: Task = { cancel: () => (cancelled = true) };

@@ -44,4 +44,6 @@ export interface ServerContext {
    * reply waits for; undefined when nothing is pending (lib/data-dir/data-dir.ts).
    */
   readonly durable?: () => Promise<void> | undefined;
+  /** Counted for /metrics (lib/metrics/): connections accepted, requests received. */
+  readonly counters?: { connections: number; commands: number };
 }

@@ -1,19 +1,28 @@
 // `distkv server NAME`: DistKV's server command (python `distkv server`): one process = our Serf
 // agent + the Replica + the client port (lib/node.ts). Prints "Running." on stdout once the
 // client port is open, as python does (a node without data first syncs from a peer).
+// Configuration: defaults < file (-c / DISTKV_CONFIG) < DISTKV_* < -C < named flags
+// (lib/config/). Signals: SIGINT/SIGTERM leave the cluster, flush and exit 0; SIGHUP reloads
+// what can change at run time (lib/config/reload.ts).
 import { readFileSync } from 'node:fs';
 import { parseArgs, UsageError, type FlagSpec } from '../args.js';
-import { onShutdownSignals, parseAddr, parseLogLevel, StreamLogger, type LogFormat } from '../runtime/index.js';
-import { DEFAULT_GOSSIP_PORT, DistkvNode } from '../node.js';
+import { onShutdownSignals, StreamLogger } from '../runtime/index.js';
+import { DistkvNode } from '../node.js';
 import { isProfileName } from '../../gossip/memberlist/config.js';
+import { SubLogger } from '../../gossip/runtime.js';
 import { AGENT_RPC_FLAGS, agentLogTap } from '../serf-rpc/agent-rpc.js';
-import type { HostmapEntry } from '../../store/replication/host-port.js';
-import { loadKeyring, parseHostPort, parseTags } from './agent.js';
+import { loadKeyring, parseHostPort } from './agent.js';
 import { ETCD_ADDR_FLAG, startEtcdOption } from '../etcd/server-option.js';
 import { evalValue } from '../client/value-text.js';
 import type { Value } from '../../store/codec.js';
+import { DEFAULT_CLIENT_PORT, DEFAULT_GOSSIP_PORT } from '../config/defaults.js';
+import { ConfigError, ENV_CONFIG, parseConfigText, type ConfigTree } from '../config/layers.js';
+import { resolveConfig, serverSettings, type ServerSettings } from '../config/server-config.js';
+import { SwitchLogger } from '../config/switch-logger.js';
+import { applyReload } from '../config/reload.js';
+import { startMetricsOption } from '../metrics/server-option.js';
 
-export const DEFAULT_CLIENT_PORT = 27586;
+export { DEFAULT_CLIENT_PORT };
 
 const SPEC: Record<string, FlagSpec> = {
   init: { type: 'string', aliases: ['I'], help: "set the root value: start a new cluster (python: tick 1)" },
@@ -23,23 +32,26 @@ const SPEC: Record<string, FlagSpec> = {
   incremental: { type: 'bool', aliases: ['i'], help: 'with --save: changes only, no snapshot' },
   authoritative: { type: 'bool', aliases: ['a'], help: 'after --load, ticks still missing count as gone' },
   force: { type: 'bool', aliases: ['f'], help: 'serve even without data (a lone node starting empty)' },
-  'client-addr': { type: 'string', help: `client port, host:port (default 127.0.0.1:${DEFAULT_CLIENT_PORT})` },
+  'client-addr': { type: 'string', help: `client port, host:port (default 127.0.0.1:${DEFAULT_CLIENT_PORT}; server.bind_default)` },
+  'data-dir': { type: 'string', help: 'keep snapshots + change logs here, restored at start (server.data_dir)' },
+  fsync: { type: 'string', help: "ack (default: a write is acknowledged once fsynced, group commit) or interval (python's 1 s)" },
+  'metrics-addr': { type: 'string', help: 'Prometheus /metrics on host:port (off unless given; server.metrics_addr)' },
   'etcd-addr': ETCD_ADDR_FLAG,
-  config: { type: 'string', aliases: ['c'], help: 'JSON config file ({"server": {"bind_default": {"port": N}, "buffer": N}, ...})' },
+  config: { type: 'string', aliases: ['c'], help: `YAML or JSON config file, DistKV's shape (also ${ENV_CONFIG})` },
   set: { type: 'list', aliases: ['C'], help: 'config override key=value (python names: server.bind_default.port, server.buffer, ...)' },
   bind: { type: 'string', help: `gossip (Serf) address, host[:port] (default 127.0.0.1:${DEFAULT_GOSSIP_PORT})` },
   advertise: { type: 'string', help: 'gossip address to advertise, host[:port]' },
   join: { type: 'list', help: 'Serf agent or DistKV node to join, host[:port] (repeatable)' },
   encrypt: { type: 'string', help: 'base64 gossip encryption key (16, 24 or 32 bytes)' },
   'keyring-file': { type: 'string', help: 'Serf keyring file: a JSON list of base64 keys, first is primary' },
-  tag: { type: 'list', help: 'Serf tag k=v (repeatable)' },
+  tag: { type: 'list', help: 'Serf tag k=v (repeatable; SIGHUP reloads tags from the config)' },
   profile: { type: 'string', help: 'gossip timing profile: lan, wan or local (default lan)' },
   root: { type: 'string', help: 'event name prefix (python server.root, default :distkv)' },
   ...AGENT_RPC_FLAGS,
   // several servers run side by side by default: no RPC port unless asked for
   'rpc-addr': { type: 'string', help: 'Serf RPC address (serf CLI, asyncserf), host:port (off unless given)' },
-  'log-level': { type: 'string', help: 'debug|info|warn|error (default info)' },
-  'log-format': { type: 'string', help: 'text|json (default text)' },
+  'log-level': { type: 'string', help: 'debug|info|warn|error (default info; logging.level)' },
+  'log-format': { type: 'string', help: 'text|json (default text; json = one JSON object per line)' },
   help: { type: 'bool', aliases: ['h'] },
 };
 
@@ -48,35 +60,25 @@ function usage(): string {
   return `usage: distkv server [options] NAME\n\n${lines.join('\n')}\n`;
 }
 
-type Cfg = Record<string, unknown>;
-
-/** python's `-C a.b.c=value`: numbers and "quoted" strings are evaluated, the rest stays text. */
-function applyOverride(cfg: Cfg, kv: string): void {
-  const eq = kv.indexOf('=');
-  if (eq <= 0) throw new UsageError(`-C wants key=value, got '${kv}'`);
-  const keys = kv.slice(0, eq).split('.');
-  const text = kv.slice(eq + 1);
-  let v: unknown = text;
-  try {
-    v = evalValue(text);
-  } catch {
-    // stays a string, as python's -C does for e.g. 127.0.0.1:27586
+/** Every layer read afresh (start, and again on SIGHUP). */
+function loadSettings(flags: ReadonlyMap<string, string | boolean | string[]>, env: NodeJS.ProcessEnv): { cfg: ConfigTree; settings: ServerSettings } {
+  const path = (flags.get('config') as string | undefined) ?? env[ENV_CONFIG];
+  let file: ConfigTree | undefined;
+  if (path) {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (e) {
+      throw new ConfigError(`${path}: ${(e as Error).message}`);
+    }
+    file = parseConfigText(text, path);
   }
-  let o = cfg;
-  for (const k of keys.slice(0, -1)) {
-    if (typeof o[k] !== 'object' || o[k] === null) o[k] = {};
-    o = o[k] as Cfg;
-  }
-  o[keys.at(-1)!] = v;
+  const cfg = resolveConfig({ file, env, overrides: (flags.get('set') as string[] | undefined) ?? [], flags });
+  return { cfg, settings: serverSettings(cfg) };
 }
 
-function dig(cfg: Cfg, path: string): unknown {
-  let o: unknown = cfg;
-  for (const k of path.split('.')) {
-    if (typeof o !== 'object' || o === null) return undefined;
-    o = (o as Cfg)[k];
-  }
-  return o;
+function streamLogger(s: ServerSettings): StreamLogger {
+  return new StreamLogger({ level: s.logLevel, format: s.logFormat });
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -97,68 +99,41 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
   const name = parsed.positional[0]!;
-  let cfg: Cfg = {};
+  let settings: ServerSettings;
+  let init: Value | undefined;
   try {
-    if (f.has('config')) cfg = JSON.parse(readFileSync(f.get('config') as string, 'utf8')) as Cfg;
-    for (const kv of (f.get('set') as string[] | undefined) ?? []) applyOverride(cfg, kv);
+    settings = loadSettings(f, process.env).settings;
+    const i = f.get('init') as string | undefined;
+    if (i !== undefined) init = f.get('eval') ? evalValue(i) : i;
   } catch (e) {
     process.stderr.write(`distkv server: bad configuration: ${(e as Error).message}\n`);
     return 2;
   }
-  const logs = agentLogTap(new StreamLogger({
-    level: parseLogLevel((f.get('log-level') as string | undefined) ?? 'info'),
-    format: ((f.get('log-format') as string | undefined) ?? 'text') as LogFormat,
-  }));
+  const sink = new SwitchLogger(streamLogger(settings));
+  const logs = agentLogTap(sink);
   const logger = logs;
-  let addrText = f.get('client-addr') as string | undefined;
-  if (addrText === undefined) {
-    const host = (dig(cfg, 'server.bind_default.host') as string | undefined) ?? '127.0.0.1';
-    const port = (dig(cfg, 'server.bind_default.port') as number | undefined) ?? DEFAULT_CLIENT_PORT;
-    addrText = `${host.includes(':') ? `[${host}]` : host}:${port}`;
-  }
-  let init: Value | undefined;
-  try {
-    const i = f.get('init') as string | undefined;
-    if (i !== undefined) init = f.get('eval') ? evalValue(i) : i;
-  } catch (e) {
-    process.stderr.write(`distkv server: ${(e as Error).message}\n`);
-    return 2;
-  }
-  const addr = parseAddr(addrText, DEFAULT_CLIENT_PORT);
-  const buffer = dig(cfg, 'server.buffer');
-  const num = (k: string): number | undefined => {
-    const v = dig(cfg, k);
-    return typeof v === 'number' ? v : undefined;
-  };
-  const rootCfg = dig(cfg, 'server.root');
-  const root = (f.get('root') as string | undefined) ?? (typeof rootCfg === 'string' ? rootCfg : Array.isArray(rootCfg) && typeof rootCfg[0] === 'string' ? rootCfg[0] : undefined);
-  const hostmapCfg = dig(cfg, 'hostmap');
-  const hostmap: Record<string, HostmapEntry> = {};
-  if (typeof hostmapCfg === 'object' && hostmapCfg !== null)
-    for (const [k, v] of Object.entries(hostmapCfg)) if (typeof v === 'string' || (Array.isArray(v) && v.length === 2)) hostmap[k] = v as HostmapEntry;
+  const log = new SubLogger(logger, 'server-cmd');
+  if (settings.paranoia) log.warn('server.paranoia is not implemented: server-to-server updates are not type-checked');
   let node: DistkvNode;
   try {
-    const profile = (f.get('profile') as string | undefined) ?? 'lan';
-    if (!isProfileName(profile)) throw new UsageError(`unknown profile '${profile}' (lan, wan, local)`);
-    const bind = parseHostPort((f.get('bind') as string | undefined) ?? '127.0.0.1', DEFAULT_GOSSIP_PORT);
-    const adv = f.get('advertise') as string | undefined;
-    const keyring = loadKeyring(f.get('encrypt') as string | undefined, f.get('keyring-file') as string | undefined);
+    if (!isProfileName(settings.profile)) throw new UsageError(`unknown profile '${settings.profile}' (lan, wan, local)`);
+    const keyring = loadKeyring(settings.encrypt, settings.keyringFile);
     node = await DistkvNode.create({
       name,
       logger,
       logs,
-      bind,
-      bindIsDefault: !f.has('bind'),
-      ...(adv ? { advertise: parseHostPort(adv, bind.port) } : {}),
-      join: (f.get('join') as string[] | undefined) ?? [],
+      bind: settings.bind,
+      bindIsDefault: settings.bindIsDefault,
+      ...(settings.advertise ? { advertise: parseHostPort(settings.advertise, settings.bind.port) } : {}),
+      join: settings.join,
       ...(keyring ? { keyring } : {}),
-      tags: parseTags((f.get('tag') as string[] | undefined) ?? []),
-      profile,
-      clientAddr: addr,
-      rpcFlags: f,
-      ...(root ? { root } : {}),
-      ping: { cycle: num('server.ping.cycle'), gap: num('server.ping.gap') },
-      hostmap,
+      tags: settings.tags,
+      profile: settings.profile,
+      clientAddr: settings.clientAddr,
+      rpcFlags: settings.rpcFlags,
+      root: settings.root,
+      ping: settings.ping,
+      hostmap: { ...settings.hostmap },
       server: {
         init,
         load: f.get('load') as string[] | undefined,
@@ -166,31 +141,55 @@ export async function run(argv: string[]): Promise<number> {
         save: f.get('save') as string | undefined,
         incremental: !!f.get('incremental'),
         force: !!f.get('force'),
-        qlen: typeof buffer === 'number' ? buffer : undefined,
+        qlen: settings.buffer,
+        ...(settings.dataDir
+          ? { dataDir: { dir: settings.dataDir, fsync: settings.fsync, rotateBytes: settings.rotateBytes, keep: settings.keepGenerations } }
+          : {}),
       },
     });
   } catch (e) {
     process.stderr.write(`distkv server: ${(e as Error).message}\n`);
-    return e instanceof UsageError ? 2 : 1;
+    return e instanceof UsageError || e instanceof ConfigError ? 2 : 1;
   }
   const server = node.server;
+  let closeMetrics: (() => Promise<void>) | undefined;
+  let closeEtcd: (() => Promise<void>) | undefined;
   // the listening socket (also while waiting) keeps the process alive; after a signal the
   // shutdown ends in process.exit, as python's server exits, whatever handle may linger
   let done!: (code: number) => void;
   const finished = new Promise<number>((r) => (done = r));
   const offSignals = onShutdownSignals({
-    interrupt: () => node.stop(),
+    interrupt: async () => {
+      log.info('shutting down: leaving the cluster', { node: name });
+      await closeMetrics?.().catch(() => undefined);
+      await closeEtcd?.().catch(() => undefined);
+      await node.stop();
+    },
+    hangup: () => {
+      let next: ServerSettings;
+      try {
+        next = loadSettings(f, process.env).settings;
+      } catch (e) {
+        log.error('SIGHUP: configuration not reloaded', { error: (e as Error).message });
+        return;
+      }
+      return applyReload({ node, sink, log, makeLogger: streamLogger }, settings, next).then(() => {
+        settings = next;
+      });
+    },
     exit: (code) => {
       done(code);
       process.exit(code);
     },
   });
   try {
+    closeMetrics = await startMetricsOption(settings.metricsAddr, node, logger);
     const state = await node.start();
-    await startEtcdOption(f.get('etcd-addr') as string | undefined, server.store, server.opts.clock, logger);
+    closeEtcd = await startEtcdOption(settings.etcdAddr, server.store, server.opts.clock, logger);
     if (state === 'serving') process.stdout.write('Running.\n');
   } catch (e) {
     process.stderr.write(`distkv server: ${(e as Error).message}\n`);
+    await closeMetrics?.().catch(() => undefined);
     await node.stop(false);
     offSignals();
     return 1;

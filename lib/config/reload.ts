@@ -1,0 +1,43 @@
+// SIGHUP: the configuration read again and applied where a running server can change it — log
+// level and format, Serf tags (gossiped at once), the hostmap. Everything else needs a restart:
+// those keys are named in a warning and keep their running values. ACLs and users live in the
+// replicated meta tree (changed with `distkv client acl/auth`), so there is nothing to reload.
+import type { Logger } from '../../gossip/runtime.js';
+import type { SubLogger } from '../../gossip/runtime.js';
+import type { DistkvNode } from '../node.js';
+import type { ServerSettings } from './server-config.js';
+import type { SwitchLogger } from './switch-logger.js';
+
+export interface ReloadTarget {
+  node: Pick<DistkvNode, 'setTags' | 'setHostmap'>;
+  sink: SwitchLogger;
+  log: SubLogger;
+  makeLogger(s: ServerSettings): Logger;
+}
+
+const RUNTIME: ReadonlySet<keyof ServerSettings> = new Set(['logLevel', 'logFormat', 'tags', 'hostmap']);
+
+function same(a: unknown, b: unknown): boolean {
+  const norm = (v: unknown): unknown => (v instanceof Map ? [...v].sort() : v);
+  return JSON.stringify(norm(a)) === JSON.stringify(norm(b));
+}
+
+/** The keys whose values differ. */
+export function changedSettings(old: ServerSettings, next: ServerSettings): (keyof ServerSettings)[] {
+  return (Object.keys(next) as (keyof ServerSettings)[]).filter((k) => !same(old[k], next[k]));
+}
+
+/** Applies what can change now; returns the keys that were applied. */
+export async function applyReload(t: ReloadTarget, old: ServerSettings, next: ServerSettings): Promise<(keyof ServerSettings)[]> {
+  const changed = changedSettings(old, next);
+  const later = changed.filter((k) => !RUNTIME.has(k));
+  const now = changed.filter((k) => RUNTIME.has(k));
+  if (now.includes('logLevel') || now.includes('logFormat')) t.sink.target = t.makeLogger(next);
+  if (now.includes('hostmap')) t.node.setHostmap(next.hostmap);
+  if (now.includes('tags')) await t.node.setTags(next.tags);
+  t.log.info('SIGHUP: configuration reloaded', { applied: now, ...(later.length ? { needsRestart: later } : {}) });
+  if (later.length) t.log.warn('SIGHUP: these settings change only with a restart', { keys: later });
+  // keys that need a restart keep their running values
+  for (const k of later) (next as unknown as Record<string, unknown>)[k] = old[k];
+  return now;
+}
