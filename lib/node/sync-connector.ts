@@ -1,15 +1,42 @@
-// The replica's initial sync (store/replication/sync.ts SyncSession) over the real client
-// protocol, with our client library: `get_tree`/`get_tree_internal` with `nchain: -1` (their
-// shortened paths made whole again), `get_state`, `check_deleted`, `get_value`.
-// (Same shape as the adapter REPLICA wrote in test/interop/distkv-py-cluster.test.ts.)
+// The replica's peer sessions over the real client protocol, with our client library: the initial
+// sync (store/replication/sync.ts: `get_tree`/`get_tree_internal` with `nchain: -1`, their
+// shortened paths made whole again, `get_state`), `check_deleted`, and the big-value fetch
+// `get_value {node, tick}` (store/replication/big-values.ts; the replica checks size and sha256
+// against the notice and applies). Python servers answer all of these too.
 import { DistkvClient } from '../client/client.js';
 import { Path } from '../../store/path.js';
 import { PathLongener } from '../../store/path-shortener.js';
 import type { SyncConnector, SyncSession } from '../../store/replication/sync.js';
 
-export function tcpSyncConnector(timeoutMs = 5000): SyncConnector {
+export interface SyncConnectorOptions {
+  /** TCP connect + greeting (default 5 s). */
+  connectTimeoutMs?: number;
+  /**
+   * A single request (`get_value`, `get_state`, `check_deleted`) that gets no reply in time closes
+   * the session (default 60 s: a 16 MiB value on a loaded host takes seconds): a peer that accepts
+   * but never answers must not hold a fetch — and the tick it stands for — forever.
+   */
+  requestTimeoutMs?: number;
+}
+
+export function tcpSyncConnector(o: SyncConnectorOptions = {}): SyncConnector {
+  const requestTimeoutMs = o.requestTimeoutMs ?? 60_000;
   return async ({ host, port }) => {
-    const c = await DistkvClient.connect({ host, port, timeoutMs });
+    const c = await DistkvClient.connect({ host, port, timeoutMs: o.connectTimeoutMs ?? 5000 });
+    const request = async (action: string, params: Parameters<DistkvClient['request']>[1]) => {
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          reject(new Error(`${action}: no reply from ${host}:${port} within ${requestTimeoutMs} ms`));
+          c.close();
+        }, requestTimeoutMs);
+      });
+      try {
+        return await Promise.race([c.request(action, params), deadline]);
+      } finally {
+        clearTimeout(timer);
+      }
+    };
     const lengthened = async function* (action: string, prefix: Path) {
       const longer = new PathLongener(prefix);
       for await (const m of c.stream(action, { path: Path.ROOT, nchain: -1 })) {
@@ -23,11 +50,11 @@ export function tcpSyncConnector(timeoutMs = 5000): SyncConnector {
     const session: SyncSession = {
       tree: () => lengthened('get_tree', Path.ROOT),
       treeInternal: () => lengthened('get_tree_internal', Path.from([null])),
-      state: () => c.getState({ nodes: true, known: true, deleted: true }),
+      state: () => request('get_state', { nodes: true, known: true, deleted: true }),
       async checkDeleted(nodes) {
-        await c.request('check_deleted', { nodes } as never);
+        await request('check_deleted', { nodes } as never);
       },
-      getValue: (node, tick) => c.request('get_value', { node, tick }),
+      getValue: (node, tick) => request('get_value', { node, tick, nchain: 0 }),
       close: () => c.close(),
     };
     return session;
