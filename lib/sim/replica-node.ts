@@ -6,11 +6,11 @@
 import { lanConfig } from '../../gossip/memberlist/config.js';
 import { defaultSerfConfig } from '../../gossip/serf/config.js';
 import { Serf } from '../../gossip/serf/serf.js';
-import type { Addr } from '../../gossip/runtime.js';
+import type { Addr, Random } from '../../gossip/runtime.js';
 import type { NodeFactory, SimNode, SimRuntime, Simulation } from '../../sim/simulation.js';
 import type { ActorConfig } from '../../store/actor/index.js';
 import { Replica } from '../../store/replica.js';
-import { serfBus } from '../../store/replication/bus.js';
+import { serfBus, type EventBus } from '../../store/replication/bus.js';
 import { storeSyncSession } from '../../store/replication/sync.js';
 import { Store } from '../../store/store.js';
 import { DiskLog } from './disk-log.js';
@@ -30,6 +30,28 @@ export interface ReplicaSimOptions {
   durable?: boolean;
   /** Nodes that cannot fetch big values (tests: the gap-repair fallback); read at each fetch. */
   noFetch?: ReadonlySet<string>;
+  /** Messages lost between the replica and Serf (DistKV's test_recover drops, see lossyBus). */
+  busLoss?: BusLoss;
+}
+
+/** Probabilities of dropping a message at the bus, by direction and kind (actor = ping/del). */
+export interface BusLoss {
+  actorSend: number;
+  actorReceive: number;
+  serverSend: number;
+  serverReceive: number;
+}
+
+/**
+ * DistKV's test_recover harness drops messages in the server itself (its mock backend), not on
+ * the network: a dropped send never leaves, a dropped receive is never seen by this server.
+ */
+export function lossyBus(bus: EventBus, loss: BusLoss, random: Random): EventBus {
+  const actor = (name: string) => name.endsWith('.ping') || name.endsWith('.del');
+  return {
+    send: (name, payload) => (random.next() < (actor(name) ? loss.actorSend : loss.serverSend) ? true : bus.send(name, payload)),
+    onEvent: (h) => bus.onEvent((name, payload) => void (random.next() < (actor(name) ? loss.actorReceive : loss.serverReceive) ? undefined : h(name, payload))),
+  };
 }
 
 export class ReplicaSimNode implements SimNode {
@@ -66,7 +88,7 @@ export function replicaFactory(sim: Simulation<ReplicaSimNode>, o: ReplicaSimOpt
     const seeds = rt.name === seedNode && rt.life === 0 && !opened?.loaded;
     const replica = new Replica({
       store,
-      bus: serfBus(serf),
+      bus: o.busLoss ? lossyBus(serfBus(serf), o.busLoss, rt.random.fork('bus-loss')) : serfBus(serf),
       clock: rt.clock,
       random: rt.random.fork('replica'),
       logger: rt.logger,
