@@ -16,7 +16,7 @@
 // - Closing the transport destroys every stream still open in either direction (a node shutting
 //   down), so close() resolves promptly.
 // - Every Node 'error' event is caught and turned into the onClose error.
-import { connect as netConnect, createServer, isIP, type Server, type Socket } from 'node:net';
+import { createServer, isIP, Socket, type Server } from 'node:net';
 import { SubLogger, TransportError, type Addr, type Logger, type Millis, type Stream, type StreamTransport } from '../../gossip/runtime.js';
 import { toTransportError } from './errors.js';
 import { assertIpLiteral, isWildcardV6, normalizeHost } from './udp.js';
@@ -88,9 +88,11 @@ export class NodeStream implements Stream {
 
   destroy(err?: TransportError): void {
     if (this.sock.destroyed) return;
-    if (err) {
-      this.closeErr ??= err;
-      // Tell the peer it broke (RST) rather than a clean FIN.
+    if (err) this.closeErr ??= err;
+    // Tell the peer it broke (RST) rather than a clean FIN -- unless we already ended: a reset
+    // during the shutdown that end() started fails in libuv (EINVAL) and Node then drops the
+    // handle without closing it, leaking the socket for the life of the process.
+    if (err && !this.sock.writableEnded) {
       try {
         this.sock.resetAndDestroy();
         return;
@@ -188,11 +190,13 @@ export class TcpTransport implements StreamTransport {
         return reject(e);
       }
       const where = `connect to ${to.host}:${to.port}`;
-      let sock: Socket;
+      const sock = new Socket({ allowHalfOpen: false });
       try {
-        sock = netConnect({ host: to.host, port: to.port, noDelay: true, allowHalfOpen: false });
+        sock.connect({ host: to.host, port: to.port });
       } catch (e) {
-        // Synchronous throws: a port outside 1..65535, descriptors exhausted.
+        // Synchronous throws: a port outside 1..65535, descriptors exhausted. The socket already
+        // holds a handle by then: destroy it, or it stays open for the life of the process.
+        sock.destroy();
         return reject(toTransportError(e, where, 'unreachable'));
       }
       this.connecting.add(sock);

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { TransportError, type Stream } from '../../../gossip/runtime.js';
 import { MemoryLogger } from '../../../lib/runtime/logger.js';
 import { listenTcp, type TcpTransport } from '../../../lib/runtime/tcp.js';
@@ -308,6 +308,28 @@ describe('lib/runtime/tcp', () => {
     assert.equal((await cClosed)?.code, 'reset');
     await assert.rejects(srv.connect(cli.localAddr(), 500), (e) => e instanceof TransportError && e.code === 'closed');
     await assert.rejects(cli.connect(srv.localAddr(), 500), (e) => e instanceof TransportError && e.code === 'refused');
+  });
+
+  it('a stream we ended is still released when the transport closes while the peer stays half-open', async () => {
+    // end() starts a TCP shutdown; a reset (RST) during it fails in libuv (EINVAL) and Node then
+    // drops the handle without closing it: the socket stayed open for the life of the process.
+    const srv = await listen();
+    const accepted = nextStream(srv);
+    const raw = connect({ host: '127.0.0.1', port: srv.localAddr().port, allowHalfOpen: true });
+    raw.on('error', () => {});
+    raw.on('data', () => {});
+    try {
+      const s = await accepted;
+      s.onData(() => {});
+      const sClosed = closed(s);
+      s.end();
+      await srv.close();
+      await sClosed;
+      assert.equal(srv.openCount, 0);
+      await new Promise<void>((resolve) => (raw.readableEnded ? resolve() : raw.once('end', () => resolve())));
+    } finally {
+      raw.destroy();
+    }
   });
 
   it('an inbound stream with no handler registered is refused politely', async () => {
