@@ -9,13 +9,47 @@ import { isValueObject, type Value } from '../../store/codec-value.js';
 import type { PathElement } from '../../store/path.js';
 
 export const DIR_MARKER_KEY = 'etcd_dir';
+/** A value with a TTL: `{etcd_value: "...", etcd_expires: <wall ms>}` (a directory: etcd_dir + etcd_expires). */
+export const VALUE_KEY = 'etcd_value';
+export const EXPIRES_KEY = 'etcd_expires';
+
+/**
+ * What DistKV stores for an etcd node: a plain string; a directory's marker; and, with a TTL, a
+ * dict carrying the wall-clock expiry time with the value, so that it replicates with it and
+ * belongs to that version only (every node expires it on its own; see docs/etcd.md).
+ */
+export function encodeNode(dir: boolean, value: string, expires?: number): Value {
+  if (expires === undefined) return dir ? { [DIR_MARKER_KEY]: true } : value;
+  return dir ? { [DIR_MARKER_KEY]: true, [EXPIRES_KEY]: expires } : { [VALUE_KEY]: value, [EXPIRES_KEY]: expires };
+}
 
 export function dirMarker(): Value {
-  return { [DIR_MARKER_KEY]: true };
+  return encodeNode(true, '');
+}
+
+/** A dict of exactly the key `main` (with `check` for its value) and an optional numeric expiry. */
+function ours(v: unknown, main: string, check: (x: unknown) => boolean): v is Record<string, unknown> {
+  if (!isValueObject(v)) return false;
+  const o = v as Record<string, unknown>;
+  if (!check(o[main])) return false;
+  let n = 0;
+  for (const k in o) {
+    if (k === main) n++;
+    else if (k === EXPIRES_KEY && (typeof o[k] === 'number' || typeof o[k] === 'bigint')) n++;
+    else return false;
+  }
+  return n > 0;
 }
 
 export function isDirMarker(v: unknown): boolean {
-  return isValueObject(v) && (v as Record<string, unknown>)[DIR_MARKER_KEY] === true && Object.keys(v).length === 1;
+  return ours(v, DIR_MARKER_KEY, (x) => x === true);
+}
+
+/** The wall-clock expiry (ms) a stored etcd node carries, if it has a TTL. */
+export function expiresOf(v: unknown): number | undefined {
+  if (!ours(v, DIR_MARKER_KEY, (x) => x === true) && !ours(v, VALUE_KEY, (x) => typeof x === 'string')) return undefined;
+  const x = (v as Record<string, unknown>)[EXPIRES_KEY];
+  return x === undefined ? undefined : Number(x);
 }
 
 /** Go `path.Clean("/" + p)`: the etcd key form ("/" for the root, no trailing slash). */
@@ -63,6 +97,7 @@ export function isDirEntry(e: Entry, isRoot: boolean): boolean {
 /** The string etcd shows for a DistKV value. */
 export function fileValue(v: Value): string {
   if (typeof v === 'string') return v;
+  if (ours(v, VALUE_KEY, (x) => typeof x === 'string')) return v[VALUE_KEY] as string;
   try {
     return JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? String(x) : x instanceof Map ? Object.fromEntries(x) : x)) ?? String(v);
   } catch {

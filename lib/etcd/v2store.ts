@@ -11,8 +11,9 @@ import { TtlTable } from '../../store/ttl.js';
 import { Ecode, EtcdError } from './errors.js';
 import { type EtcdEvent, WatchHub, type Watcher } from './history.js';
 import {
-  dirMarker,
+  encodeNode,
   exists,
+  expiresOf,
   fileValue,
   isDirMarker,
   isHiddenName,
@@ -34,11 +35,11 @@ export interface V2StoreOptions {
   wallNow?: () => number;
 }
 
-interface Expiry {
-  at: number;
-  wall: number;
-  index: number;
-}
+/**
+ * A deletion that reaches us (replicated) up to this long before the value's expiry time is
+ * taken for the other node's expiry: the nodes' wall clocks differ a little.
+ */
+const EXPIRY_SKEW_MS = 1000;
 
 /** The response of a write or read: the event and the store index after it (X-Etcd-Index). */
 export interface V2Result {
@@ -55,7 +56,8 @@ export class EtcdV2Store {
   private readonly clock: Clock;
   private readonly wallNow: () => number;
   private readonly created = new WeakMap<Entry, number>();
-  private readonly expiry = new WeakMap<Entry, Expiry>();
+  /** modifiedIndex of the version a TTL was scheduled for (the expire event's prevNode shows it). */
+  private readonly ttlIndex = new WeakMap<Entry, number>();
   /** >0 while we change the store ourselves: the listener leaves the event to us. */
   private busy = 0;
   private readonly off: () => void;
@@ -68,6 +70,9 @@ export class EtcdV2Store {
     this.hub = new WatchHub(opts.historySize ?? 1000);
     this.ttl = new TtlTable(this.store, this.clock, (e) => this.expired(e));
     this.off = this.store.onChange((ev) => this.onStoreChange(ev));
+    // values with a TTL that were here before us (loaded, synced)
+    const root = this.store.get(this.prefix);
+    if (root) for (const [x] of walk(root)) if (x.value !== NOT_GIVEN) this.schedule(x);
   }
 
   close(): void {
@@ -113,12 +118,16 @@ export class EtcdV2Store {
   }
 
   private expOf(e: Entry): { expiration: string; ttl: number } | undefined {
-    const x = this.expiry.get(e);
-    if (!x || x.index !== e.index || e.value === NOT_GIVEN) return undefined;
-    const left = x.at - this.clock.now();
+    if (e.value === NOT_GIVEN) return undefined;
+    const at = expiresOf(e.value);
+    return at === undefined ? undefined : this.expShape(at);
+  }
+
+  private expShape(at: number): { expiration: string; ttl: number } {
+    const left = at - this.wallNow();
     // Go: whole seconds, rounded up while positive
     const ttl = left > 0 ? Math.ceil(left / 1000) : Math.trunc(left / 1000);
-    return { expiration: new Date(x.wall).toISOString(), ttl };
+    return { expiration: new Date(at).toISOString(), ttl };
   }
 
   /** etcd node.Repr: a directory lists its children only when recursive. */
@@ -178,17 +187,30 @@ export class EtcdV2Store {
       const p = this.path(key);
       if (value === NOT_GIVEN) this.store.deleteValue(p);
       else this.store.setValue(p, value);
-      return this.store.get(p)!;
+      const n = this.store.get(p)!;
+      this.schedule(n);
+      return n;
     } finally {
       this.busy--;
     }
   }
 
-  private setTtl(e: Entry, key: string, ttlSec: number | undefined): void {
-    if (ttlSec === undefined) return; // the new index already made older TTLs void
-    const ms = ttlSec * 1000;
-    this.expiry.set(e, { at: this.clock.now() + ms, wall: this.wallNow() + ms, index: e.index });
-    this.ttl.set(this.path(key), ms);
+  /** The wall-clock expiry for a TTL in seconds given now. */
+  private expiresFor(ttlSec: number | undefined): number | undefined {
+    return ttlSec === undefined ? undefined : this.wallNow() + ttlSec * 1000;
+  }
+
+  /**
+   * Every node expires a value with a TTL on its own, at the time the value carries (the node
+   * that set it may be gone); a later version without one simply outlives the timer (TtlTable
+   * checks the entry's index).
+   */
+  private schedule(e: Entry): void {
+    if (e.value === NOT_GIVEN) return;
+    const at = expiresOf(e.value);
+    if (at === undefined) return;
+    this.ttlIndex.set(e, e.index);
+    this.ttl.set(e.path, at - this.wallNow());
   }
 
   private emit(ev: EtcdEvent): V2Result {
@@ -216,9 +238,8 @@ export class EtcdV2Store {
       prevNode = this.repr(old, key, false);
     }
     const fresh = this.firstMissing(segs);
-    const n = this.write(key, dir ? dirMarker() : value);
+    const n = this.write(key, encodeNode(dir, value, this.expiresFor(ttl)));
     this.markCreated(n, fresh);
-    this.setTtl(n, key, ttl);
     const node = this.repr(n, key, false);
     const ev: EtcdEvent = { action, node, index: n.index };
     if (prevNode) ev.prevNode = prevNode;
@@ -284,9 +305,8 @@ export class EtcdV2Store {
       if (dir && value.length !== 0) throw new EtcdError(Ecode.NotFile, key, this.index);
       const prevNode = this.repr(n, key, false);
       const created = this.createdOf(n);
-      const w = this.write(key, dir ? dirMarker() : refresh ? (n.value as Value) : value);
+      const w = this.write(key, encodeNode(dir, dir ? '' : refresh ? fileValue(n.value as Value) : value, this.expiresFor(ttl)));
       this.created.set(w, created);
-      this.setTtl(w, key, ttl);
       return this.emit({ action: 'update', node: this.repr(w, key, false), prevNode, index: w.index, refresh: refresh || undefined });
     });
   }
@@ -313,9 +333,8 @@ export class EtcdV2Store {
       if (bad) throw bad;
       const prevNode = this.repr(n, key, false);
       const created = this.createdOf(n);
-      const w = this.write(key, refresh ? (n.value as Value) : value);
+      const w = this.write(key, encodeNode(false, refresh ? fileValue(n.value as Value) : value, this.expiresFor(ttl)));
       this.created.set(w, created);
-      this.setTtl(w, key, ttl);
       return this.emit({ action: 'compareAndSwap', node: this.repr(w, key, false), prevNode, index: w.index, refresh: refresh || undefined });
     });
   }
@@ -370,18 +389,21 @@ export class EtcdV2Store {
 
   private onStoreChange(ev: ChangeEvent): void {
     if (this.busy) return;
+    if (ev.value === NOT_GIVEN && ev.old === NOT_GIVEN) return; // gone already (e.g. both nodes expired it)
     const key = this.keyOf(ev.entry);
     if (key === undefined || key === '/') return;
     const e = ev.entry;
+    this.schedule(e);
     const wasDir = ev.old !== NOT_GIVEN && isDirMarker(ev.old);
     let prevNode = ev.old === NOT_GIVEN ? undefined : makeNode(key, wasDir, wasDir ? undefined : fileValue(ev.old), 0, this.createdOf(e));
     if (ev.value === NOT_GIVEN) {
-      const x = this.expiry.get(e);
-      const expiring = ev.origin === 'local' && x !== undefined && this.clock.now() >= x.at;
+      // our own expiry, or another node's (replicated) shortly before ours would have come
+      const at = expiresOf(ev.old);
+      const expiring = at !== undefined && this.wallNow() + EXPIRY_SKEW_MS >= at;
       if (expiring) {
         this.stats.inc('expireCount');
-        const exp = { expiration: new Date(x.wall).toISOString(), ttl: 0 };
-        prevNode = makeNode(key, wasDir, wasDir ? undefined : fileValue(ev.old as Value), x.index, this.createdOf(e), exp);
+        const exp = { expiration: new Date(at).toISOString(), ttl: 0 };
+        prevNode = makeNode(key, wasDir, wasDir ? undefined : fileValue(ev.old as Value), this.ttlIndex.get(e) ?? 0, this.createdOf(e), exp);
       }
       this.hub.add({ action: expiring ? 'expire' : 'delete', node: makeNode(key, wasDir, undefined, e.index, this.createdOf(e)), prevNode, index: e.index });
       return;
