@@ -31,6 +31,7 @@ export function defaultConfig(): ConfigTree {
       profile: 'lan',
       rpc_addr: null,
     },
-    logging: { level: 'info', format: 'text' },
+    // logging.level (debug|info|warn|error; python's logging.root.level also read), logging.format (text|json)
+    logging: {},
   };
 }
