@@ -19,6 +19,7 @@ import { RecoverControl, recoverSplit } from './replication/recovery.js';
 import { DEFAULT_REASSEMBLY, Reassembler, type ReassemblyLimits, Splitter } from './replication/split.js';
 import { fetchData, type SyncConnector } from './replication/sync.js';
 import { keepHeldDeletions } from './replication/held-deletions.js';
+import { TickAnnouncer } from './replication/tick-announcer.js';
 import { DELETE_BATCH_MS, DeleteGc } from './replication/deleter.js';
 import { DEFAULT_BIG_VALUE_BYTES, noticeOf, parseNotice, type ParsedNotice, valueMatches } from './replication/big-values.js';
 import { NOT_GIVEN } from './entry.js';
@@ -78,6 +79,7 @@ export class Replica {
   readonly gapRepair: GapRepair;
   readonly deleteGc: DeleteGc;
   readonly reassembler: Reassembler;
+  readonly ticks = new TickAnnouncer();
   readonly stats: ReplicaStats = { notices: 0, bigFetched: 0, sent: 0, received: 0, bad: 0, refused: 0, applied: 0 };
   private readonly opts: ReplicaOptions;
   private readonly log: SubLogger;
@@ -158,6 +160,8 @@ export class Replica {
       store.setValue([], this.opts.init);
     }
     this.unsub.push(this.opts.bus.onEvent((name, payload) => this.onEvent(name, payload)));
+    const joined = this.opts.bus.onMembersJoined?.(() => this.ticks.forget());
+    if (joined) this.unsub.push(joined);
     this.unsub.push(
       store.onChange((ev) => {
         if (ev.origin !== 'local' || store.tick === null) return;
@@ -194,7 +198,10 @@ export class Replica {
     // seen_missing keeps this quiet when somebody asked for the same ranges recently.
     const ask = () => {
       if (this.isStopped) return;
-      if (this.readyFlag) this.gapRepair.sendMissing();
+      if (this.readyFlag) {
+        this.announceTicks(this.actor.config.cycle * 1000);
+        this.gapRepair.sendMissing();
+      }
       this.opts.clock.setTimer(3 * this.actor.config.cycle * 1000, ask);
     };
     this.opts.clock.setTimer(3 * this.actor.config.cycle * 1000, ask);
@@ -350,6 +357,9 @@ export class Replica {
     if (sender === this.store.name) return;
     // deletions we never saw stay missing: we fetch the tombstone instead (held-deletions.ts)
     const fx = this.store.applyInfo(keepHeldDeletions(this.store, msg), { broadcast: true });
+    const ticks = field(msg, 'ticks');
+    if (ticks && typeof ticks === 'object' && !(ticks instanceof Map))
+      for (const [n, t] of Object.entries(ticks)) if (typeof t === 'number') this.ticks.heard(n, t, this.opts.clock.now());
     const rec = typeof sender === 'string' ? this.recoverTasks.get(sender) : undefined;
     if (fx.hadTicks) rec?.set(1);
     if (fx.hadMissing) {
@@ -366,7 +376,10 @@ export class Replica {
         this.learnFromPing(e.msg);
         break;
       case 'tag':
-        if (this.readyFlag) this.gapRepair.sendMissing();
+        if (this.readyFlag) {
+          this.announceTicks(0);
+          this.gapRepair.sendMissing();
+        }
         break;
       case 'recover':
         void recoverSplit(this.recoveryHost(), e.prio, e.localNodes, e.remoteNodes).catch((err) => this.log.error('recovery failed', { error: String(err) }));
@@ -401,7 +414,18 @@ export class Replica {
     this.store.tockSeen(tock);
     const n = this.store.node(node, tick as number | null);
     n.tock = tock;
+    this.ticks.heard(node, tick as number | null, this.opts.clock.now());
     this.refreshValue();
+  }
+
+  /**
+   * `info {ticks}` for the ticks the cluster may not have heard (tick-announcer.ts); while a
+   * recovery of ours runs, the whole table, as its step 1 would send.
+   */
+  private announceTicks(minAgeMs: number): void {
+    const all = this.recoverTasks.size > 0;
+    const due = this.ticks.due(this.store, this.opts.clock.now(), this.actor.config.cycle * 1000, { all, minAgeMs });
+    if (Object.keys(due).length) this.send('info', { ticks: due });
   }
 
   /** python `_set_tock`: the actor's value is [tock, tick] once ready, null before. */

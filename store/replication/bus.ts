@@ -9,6 +9,12 @@ export interface EventBus {
   send(name: string, payload: Uint8Array): boolean;
   /** Every user event, ours included. Returns an unsubscribe function. */
   onEvent(handler: (name: string, payload: Uint8Array) => void): () => void;
+  /**
+   * Members joined (or joined again after being failed: a healed partition). Optional: the
+   * replica then re-announces the ticks it knows (tick-announcer.ts) instead of waiting for the
+   * periodic refresh.
+   */
+  onMembersJoined?(handler: () => void): () => void;
 }
 
 /**
@@ -19,6 +25,7 @@ export interface EventBus {
  */
 export function serfBus(serf: Serf): EventBus {
   const handlers: ((name: string, payload: Uint8Array) => void)[] = [];
+  const joinHandlers: (() => void)[] = [];
   let sending = 0;
   let flushing = false;
   const queue: [string, Uint8Array][] = [];
@@ -39,6 +46,7 @@ export function serfBus(serf: Serf): EventBus {
     serf.rt.clock.setTimer(0, flush);
   };
   serf.onEvent((e) => {
+    if (e.type === 'member-join') for (const h of [...joinHandlers]) h();
     if (e.type !== 'user') return;
     if (sending || queue.length) {
       queue.push([e.name, e.payload]);
@@ -59,12 +67,19 @@ export function serfBus(serf: Serf): EventBus {
       }
     },
     onEvent(handler) {
-      handlers.push(handler);
-      return () => {
-        const i = handlers.indexOf(handler);
-        if (i >= 0) handlers.splice(i, 1);
-      };
+      return subscribe(handlers, handler);
     },
+    onMembersJoined(handler) {
+      return subscribe(joinHandlers, handler);
+    },
+  };
+}
+
+function subscribe<F>(list: F[], h: F): () => void {
+  list.push(h);
+  return () => {
+    const i = list.indexOf(h);
+    if (i >= 0) list.splice(i, 1);
   };
 }
 
