@@ -2,6 +2,7 @@
 // {Tag, Expr} struct). A member processes a query only if it passes every filter.
 import { DecodeError, decoding } from '../decode-error.js';
 import { asArray, asString, asStruct, decodeOne, encode, goStruct } from '../msgpack-go.js';
+import { translateGoRegexp } from './go-regexp.js';
 import { type Filter, FilterType, type NodeName } from './messages.js';
 
 export function encodeFilter(f: Filter): Uint8Array {
@@ -42,30 +43,13 @@ export function encodeFilters(nodes: readonly NodeName[] | undefined, tags: Read
   return out.length === 0 ? null : out;
 }
 
-// Patterns like (a+)+ make a backtracking engine exponential; Go's RE2 is linear. A remote
-// query must not be able to stall us, so such patterns are refused (treated as not matching).
-const NESTED_QUANTIFIER = /\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)\s*[+*{]/;
-
 /**
- * Go's regexp.MatchString (unanchored search) for the RE2 subset JavaScript shares; returns
- * undefined when the expression is invalid or refused, which Go treats as "does not pass".
+ * Go's regexp.MatchString (unanchored search), on JS's RegExp via go-regexp.ts; undefined when
+ * the expression is invalid or refused, which Go treats as "does not pass".
  */
 export function goRegexpMatch(expr: string, value: string): boolean | undefined {
-  let src = expr;
-  let flags = '';
-  const lead = /^\(\?([imsU]+)\)/.exec(src);
-  if (lead) {
-    if (lead[1]!.includes('U')) return undefined;
-    flags = [...new Set(lead[1]!.split(''))].join('');
-    src = src.slice(lead[0].length);
-  }
-  src = src.replace(/\(\?P</g, '(?<').replace(/\\A/g, '^').replace(/\\z/g, '(?![\\s\\S])');
-  if (NESTED_QUANTIFIER.test(src)) return undefined;
-  try {
-    return new RegExp(src, flags).test(value);
-  } catch {
-    return undefined;
-  }
+  const t = translateGoRegexp(expr);
+  return t.ok ? new RegExp(t.source, t.flags).test(value) : undefined;
 }
 
 /** Whether a member named `self` with `tags` should process a query carrying `filters`. */

@@ -2,6 +2,7 @@
 // ones (stream, monitor, stop, query, respond) are in streams.ts.
 import { cpus } from 'node:os';
 import type { Member } from '../../gossip/serf/member.js';
+import { compileGoRegexp } from '../../gossip/serf/go-regexp.js';
 import { memberStatusName } from '../../gossip/serf/messages.js';
 import type { KeyResult } from '../../gossip/serf/key-manager.js';
 import { CloseConnection, type RpcConnection } from './connection.js';
@@ -79,10 +80,10 @@ async function join(c: RpcConnection, seq: Seq): Promise<void> {
   c.send(seq, error, joinBody(num));
 }
 
-/** Go's regexp.Compile(fmt.Sprintf("^%s$", expr)), with JS syntax standing in for RE2's. */
+/** Go's regexp.Compile(fmt.Sprintf("^%s$", expr)), RE2 translated (or refused) by go-regexp.ts. */
 function compile(expr: string): RegExp {
   try {
-    return new RegExp(`^${expr}$`, 'u');
+    return compileGoRegexp(expr, true);
   } catch (e) {
     throw new CloseConnection(`Failed to compile regex: ${errText(e)}`);
   }

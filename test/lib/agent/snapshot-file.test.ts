@@ -25,7 +25,7 @@ describe('agent snapshot file', () => {
     const f = join(dir, 'snap');
     const a = await FileSnapshotSink.open(f, false, log);
     a.snapshotter.record({ type: 'member-join', members: [m('n1', 1), m('n2', 2)] }, 5);
-    a.snapshotter.record({ type: 'user', ltime: 7, name: 'e', payload: new Uint8Array(0), coalesce: false });
+    a.snapshotter.record({ type: 'user', ltime: 7, name: 'e', payload: new Uint8Array(0), coalesce: false }, 0);
     a.snapshotter.record({ type: 'member-failed', members: [m('n2', 2)] }, 6);
     await a.sink.close();
     a.snapshotter.updateClock(99); // after close: ignored, no throw
