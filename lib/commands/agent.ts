@@ -79,13 +79,11 @@ export function defaultAdvertiseHost(): string {
 }
 
 export function parseTags(list: string[]): Map<string, string> {
-  const tags = new Map<string, string>();
-  for (const t of list) {
-    const i = t.indexOf('=');
-    if (i <= 0) throw new UsageError(`bad tag '${t}' (want key=value)`);
-    tags.set(t.slice(0, i), t.slice(i + 1));
+  try {
+    return new Map(Object.entries(parseTagPairs(list)));
+  } catch (e) {
+    throw new UsageError(e instanceof Error ? e.message : String(e));
   }
-  return tags;
 }
 
 export function loadKeyring(encrypt: string | undefined, keyringFile: string | undefined): Keyring | undefined {
@@ -174,11 +172,7 @@ export function flagsConfig(f: Map<string, unknown>): AgentConfig {
   c.startJoin = list(f, 'join');
   c.retryJoin = list(f, 'retry-join');
   c.eventHandlers = list(f, 'event-handler');
-  try {
-    c.tags = parseTagPairs(list(f, 'tag'));
-  } catch (e) {
-    throw new UsageError(e instanceof Error ? e.message : String(e));
-  }
+  c.tags = Object.fromEntries(parseTags(list(f, 'tag')));
   return c;
 }
 
