@@ -5,6 +5,7 @@
 // simulator), allowed only while the simulator says the two nodes can reach each other.
 import { lanConfig } from '../../gossip/memberlist/config.js';
 import { defaultSerfConfig } from '../../gossip/serf/config.js';
+import { ipToBytes, NodeStateType } from '../../gossip/memberlist/node.js';
 import { Serf } from '../../gossip/serf/serf.js';
 import type { Addr, Random } from '../../gossip/runtime.js';
 import type { NodeFactory, SimNode, SimRuntime, Simulation } from '../../sim/simulation.js';
@@ -32,6 +33,12 @@ export interface ReplicaSimOptions {
   noFetch?: ReadonlySet<string>;
   /** Messages lost between the replica and Serf (DistKV's test_recover drops, see lossyBus). */
   busLoss?: BusLoss;
+  /**
+   * Benchmarks: every node starts knowing every other as alive (memberlist preload, no join
+   * storm) and with the data `initial` puts in its store, ready at once (as if loaded from a
+   * file). Only for a first life; a restart joins and loads its disk as usual.
+   */
+  preloaded?: { initial?: (store: Store) => void };
 }
 
 /** Probabilities of dropping a message at the bus, by direction and kind (actor = ping/del). */
@@ -84,8 +91,13 @@ export function replicaFactory(sim: Simulation<ReplicaSimNode>, o: ReplicaSimOpt
     const serf = Serf.create(rt, { config: cfg });
     const store = new Store(rt.name);
     const durable = o.durable ?? true;
+    const preloaded = o.preloaded && rt.life === 0 ? o.preloaded : undefined;
+    if (preloaded) {
+      preloaded.initial?.(store);
+      preloadMembers(serf, sim, rt);
+    }
     const opened = durable ? DiskLog.open(store, rt.disk) : undefined;
-    const seeds = rt.name === seedNode && rt.life === 0 && !opened?.loaded;
+    const seeds = rt.name === seedNode && rt.life === 0 && !opened?.loaded && !preloaded;
     const replica = new Replica({
       store,
       bus: o.busLoss ? lossyBus(serfBus(serf), o.busLoss, rt.random.fork('bus-loss')) : serfBus(serf),
@@ -95,7 +107,7 @@ export function replicaFactory(sim: Simulation<ReplicaSimNode>, o: ReplicaSimOpt
       ping: o.ping ?? { cycle: 3, gap: 1 },
       ...(o.deletePing ? { deletePing: o.deletePing } : {}),
       ...(seeds ? { init: 'seed' } : {}),
-      ...(opened?.loaded ? { loaded: true } : {}),
+      ...(opened?.loaded || preloaded ? { loaded: true } : {}),
       ...(o.bigValueBytes !== undefined ? { bigValues: { peersAreOurs: () => true, thresholdBytes: o.bigValueBytes } } : {}),
       connect: async (peer) => {
         const p = sim.node(peer.name);
@@ -107,9 +119,24 @@ export function replicaFactory(sim: Simulation<ReplicaSimNode>, o: ReplicaSimOpt
     });
     replica.start();
     if (opened) void replica.whenReady().then(() => opened.log.markReady());
-    if (rt.name !== seedNode || rt.life > 0) joinSomebody(serf, rt, seedNode);
+    if (!preloaded && (rt.name !== seedNode || rt.life > 0)) joinSomebody(serf, rt, seedNode);
     return new ReplicaSimNode(serf, replica, opened?.log, opened?.loaded ?? false);
   };
+}
+
+/** Every defined node, alive, as if learnt from a push-pull (memberlist `preload`). */
+function preloadMembers(serf: Serf, sim: Simulation<ReplicaSimNode>, rt: SimRuntime): void {
+  const ml = serf.memberlist;
+  const vsn = ml.buildVsn();
+  ml.preload(
+    sim
+      .names()
+      .filter((n) => n !== rt.name)
+      .map((n) => {
+        const a = sim.addrOf(n);
+        return { name: n, addr: ipToBytes(a.host)!, port: a.port, meta: null, incarnation: 1, state: NodeStateType.Alive, vsn };
+      }),
+  );
 }
 
 /**

@@ -1,0 +1,181 @@
+// Replication in the simulator with real Replicas on our Serf (lib/sim/replica-node.ts):
+//
+// 1. write → all: one write on one of N nodes (default 1000), virtual time until every other
+//    node has applied it; median / p95 over seeds (default 20), 0 % loss, LAN profile, 1–2 ms
+//    links, clusters started converged (memberlist preload) and ready. Goal (issue 11):
+//    ≤ 2.0 s median, ≤ 2.5 s p95. Reference in the same run: memberlist's own broadcast of a
+//    metadata change (an alive message) through the same simulated cluster.
+// 2. heal: 100 nodes holding K keys (default 100 000) are split 50/50, 1 000 writes land on
+//    existing keys (half per side), then the partition heals: bytes on the wire from the heal to
+//    identical stores (minus the background rate of the same cluster, measured during the split)
+//    vs the encoded size of the entries each node was missing; and the time to identical stores.
+//    Goal: ≤ 2× + 64 B/node.
+//
+// Env: REPL_BENCH_NODES, REPL_BENCH_SEEDS, REPL_HEAL_NODES, REPL_HEAL_KEYS, REPL_HEAL_WRITES,
+// REPL_BENCH_ONLY=write|heal.
+import { replicaFactory, type ReplicaSimNode } from '../lib/sim/replica-node.js';
+import { ticksAgree } from '../lib/sim/replica-check.js';
+import { storesConverged } from '../lib/sim/replica-protocol.js';
+import { nodeNames } from '../sim/scenario.js';
+import { Simulation } from '../sim/simulation.js';
+import { encode } from '../store/codec.js';
+import { entryToWire } from '../store/entry.js';
+import { loadRecords, readFile, snapshotChunks } from '../store/files.js';
+import { Store } from '../store/store.js';
+
+const env = (k: string, d: number) => Number(process.env[k] ?? d);
+
+function cpuMs(c0: NodeJS.CpuUsage): number {
+  const u = process.cpuUsage(c0);
+  return (u.user + u.system) / 1000;
+}
+
+function quantile(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]!;
+}
+
+async function preloadedCluster(seed: string, n: number, initial?: (store: Store) => void): Promise<Simulation<ReplicaSimNode>> {
+  const sim = new Simulation<ReplicaSimNode>({ seed, link: { latencyMs: 1, jitterMs: 1 }, log: { level: 'error' } });
+  // python's default ping cycle (10 s / 2 s); no disk log: nothing crashes here
+  const factory = replicaFactory(sim, { durable: false, ping: { cycle: 10, gap: 2 }, preloaded: initial ? { initial } : {} });
+  for (const name of nodeNames(n)) sim.define(name, factory);
+  for (const name of sim.names()) await sim.start(name);
+  return sim;
+}
+
+/** Virtual ms from a write on n1 until all other nodes applied it; and memberlist's alive change. */
+async function writeToAll(seed: number, n: number): Promise<{ write: number; alive: number }> {
+  const sim = await preloadedCluster(`write-${seed}`, n);
+  await sim.runFor(5_000);
+  const nodes = sim.names().map((x) => sim.node(x)!);
+  let got = 0;
+  for (const node of nodes.slice(1)) {
+    const off = node.store.onChange((ev) => {
+      if (ev.origin === 'remote' && ev.entry.path.length === 1 && ev.entry.path.elements[0] === 'bench') {
+        got++;
+        off();
+      }
+    });
+  }
+  const t0 = sim.now();
+  nodes[0]!.store.setValue(['bench'], seed);
+  await sim.runUntil(() => got === n - 1, 60_000);
+  const write = got === n - 1 ? sim.now() - t0 : Infinity;
+  // reference: memberlist's own broadcast (n2 updates its metadata) through the same cluster
+  const ml = nodes[1]!.serf.memberlist;
+  let seen = 0;
+  const t1 = sim.now();
+  void nodes[1]!.serf.setTags(new Map([['bench', String(seed)]])).catch(() => {});
+  const metaOf = (x: ReplicaSimNode) => x.serf.memberlist.node(ml.name)?.meta.length ?? 0;
+  const base = metaOf(nodes[0]!);
+  await sim.runUntil(() => {
+    seen = 0;
+    for (const x of nodes) if (x !== nodes[1] && metaOf(x) !== base) seen++;
+    return seen === n - 1;
+  }, 60_000);
+  const alive = seen === n - 1 ? sim.now() - t1 : Infinity;
+  return { write, alive };
+}
+
+interface HealFigures {
+  missingBytes: number;
+  wireBytes: number;
+  backgroundBytes: number;
+  replicaEventBytes: number;
+  healMs: number;
+  converged: boolean;
+  loadCpuMs: number;
+}
+
+function wireBytes(sim: Simulation<ReplicaSimNode>): number {
+  const st = sim.stats();
+  return st.bytesDelivered + st.streams.bytes;
+}
+
+async function heal(n: number, keys: number, writes: number): Promise<HealFigures> {
+  // one snapshot of K keys written by n1, loaded into every node as if from its file
+  const c0 = process.cpuUsage();
+  const origin = new Store('n1');
+  origin.markReady();
+  for (let i = 0; i < keys; i++) origin.setValue(['k', i], `value-${i}`);
+  const { records } = readFile(Buffer.concat([...snapshotChunks(origin)]));
+  const sim = await preloadedCluster('heal', n, (store) => void loadRecords(store, records));
+  const loadCpuMs = cpuMs(c0);
+  await sim.runFor(5_000);
+  const names = sim.names();
+  const [a, b] = [names.slice(0, n / 2), names.slice(n / 2)];
+  sim.partition([a, b]);
+  await sim.runFor(10_000);
+  // background: the cluster's own chatter (probes, actor pings) over 20 s of the split
+  const bg0 = wireBytes(sim);
+  const bgT0 = sim.now();
+  for (let i = 0; i < writes; i++) {
+    const side = i % 2 ? b : a;
+    const node = sim.node(side[(i >> 1) % side.length]!)!;
+    node.store.setValue(['k', (i * 7919) % keys], `divergent-${i}`);
+    await sim.runFor(10);
+  }
+  await sim.runFor(20_000 - (sim.now() - bgT0));
+  const bgRate = (wireBytes(sim) - bg0) / (sim.now() - bgT0);
+  // what each node lacks: the other side's entries, as one entry record each (entry form)
+  let missingBytes = 0;
+  const sizeOf = (store: Store, key: number) => encode(entryToWire(store.get(['k', key])!, 2) as never).length;
+  const sideWrites = (side: string[], parity: number) => {
+    let s = 0;
+    for (let i = parity; i < writes; i += 2) s += sizeOf(sim.node(side[0]!)!.store, (i * 7919) % keys);
+    return s;
+  };
+  missingBytes = sideWrites(a, 0) * b.length + sideWrites(b, 1) * a.length;
+  const events0 = sim.names().reduce((x, nm) => x + sim.node(nm)!.replica.stats.sent, 0);
+  const w0 = wireBytes(sim);
+  const t0 = sim.now();
+  sim.heal();
+  let done = false;
+  const check = sim.every(100, () => {
+    const live = sim.names().map((nm) => ({ store: sim.node(nm)!.store, ready: sim.node(nm)!.replica.ready }));
+    if (ticksAgree(live)) done = storesConverged(sim);
+  });
+  await sim.runUntil(() => done, 600_000);
+  check.cancel();
+  const healMs = sim.now() - t0;
+  const wire = wireBytes(sim) - w0;
+  const events = sim.names().reduce((x, nm) => x + sim.node(nm)!.replica.stats.sent, 0) - events0;
+  return { missingBytes, wireBytes: wire, backgroundBytes: Math.round(bgRate * healMs), replicaEventBytes: events, healMs, converged: done, loadCpuMs };
+}
+
+export async function main(): Promise<void> {
+  const only = process.env.REPL_BENCH_ONLY;
+  if (only !== 'heal') {
+    const n = env('REPL_BENCH_NODES', 1000);
+    const seeds = env('REPL_BENCH_SEEDS', 20);
+    const writes: number[] = [];
+    const alives: number[] = [];
+    const t0 = performance.now();
+    const c0 = process.cpuUsage();
+    for (let s = 1; s <= seeds; s++) {
+      const r = await writeToAll(s, n);
+      writes.push(r.write);
+      alives.push(r.alive);
+      console.log(`  seed ${s}: write → all ${r.write} ms, memberlist alive → all ${r.alive} ms`);
+    }
+    const [wm, wp, am, ap] = [quantile(writes, 0.5), quantile(writes, 0.95), quantile(alives, 0.5), quantile(alives, 0.95)];
+    console.log(`write → all ${n} nodes, ${seeds} seeds, 0 % loss: median ${(wm / 1000).toFixed(2)} s, p95 ${(wp / 1000).toFixed(2)} s (goal 2.0 / 2.5 s: ${(wm / 2000).toFixed(2)}x / ${(wp / 2500).toFixed(2)}x)`);
+    console.log(`  reference, same clusters: memberlist alive (meta) change → all: median ${(am / 1000).toFixed(2)} s, p95 ${(ap / 1000).toFixed(2)} s; write/alive ${(wm / am).toFixed(2)}x median`);
+    console.log(`  took ${((performance.now() - t0) / 1000).toFixed(0)} s wall, ${(cpuMs(c0) / 1000).toFixed(0)} s cpu`);
+  }
+  if (only !== 'write') {
+    const n = env('REPL_HEAL_NODES', 100);
+    const keys = env('REPL_HEAL_KEYS', 100_000);
+    const writes = env('REPL_HEAL_WRITES', 1000);
+    const t0 = performance.now();
+    const c0 = process.cpuUsage();
+    const h = await heal(n, keys, writes);
+    const net = h.wireBytes - h.backgroundBytes;
+    const goal = 2 * h.missingBytes + 64 * n;
+    console.log(`heal after a 50/50 split of ${n} nodes, ${keys} keys, ${writes} divergent writes: converged ${h.converged} in ${(h.healMs / 1000).toFixed(1)} s virtual`);
+    console.log(`  missing entries (encoded, summed over the nodes lacking them) ${h.missingBytes} B; wire ${h.wireBytes} B (background ~${h.backgroundBytes} B, net ${net} B); replica events sent ${h.replicaEventBytes}`);
+    console.log(`  net wire / missing ${(net / h.missingBytes).toFixed(2)}x (goal ≤ 2× + 64 B/node = ${goal} B: ${(net / goal).toFixed(2)}x of it)`);
+    console.log(`  took ${((performance.now() - t0) / 1000).toFixed(0)} s wall, ${(cpuMs(c0) / 1000).toFixed(0)} s cpu (loading ${n}×${keys} entries: ${(h.loadCpuMs / 1000).toFixed(0)} s cpu)`);
+  }
+}
