@@ -244,7 +244,8 @@ export function readConfigPaths(paths: readonly string[]): AgentConfig {
 
 /** Serf's UnmarshalTags: "k=v" pairs, the key non-empty. */
 export function parseTagPairs(pairs: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
+  // No prototype: a tag named "__proto__" is a tag like any other.
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const t of pairs) {
     const i = t.indexOf('=');
     if (i <= 0) throw new ConfigError(`Invalid tag: '${t}'`);

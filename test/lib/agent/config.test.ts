@@ -102,6 +102,7 @@ describe('serf agent config files', () => {
     assert.equal(r.retryInterval, 1000);
     assert.equal(r.broadcastTimeout, 1000);
     assert.deepEqual(r.tags, { role: 'db' });
+    assert.deepEqual(Object.entries(resolveAgentConfig(new Map<string, unknown>([['tag', ['__proto__=x']]])).tags), [['__proto__', 'x']]);
     assert.equal(r.enableCompression, false);
   });
 });
