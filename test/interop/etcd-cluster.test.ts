@@ -1,9 +1,10 @@
 // The etcd front-end on two replicating `distkv server` processes (lib/node.ts): a write through
 // etcd on A is read through etcd on B and through the native client, a watch on B sees a write on
-// A, and a CAS on B of A's value is seen back on A.
+// A, a CAS on B of A's value is seen back on A, and a key set with a TTL on A expires on B
+// (an `expire` event there) even when A is gone.
 import { strict as assert } from 'node:assert';
 import { freePort, stopAllPeers, waitFor } from './peers.js';
-import { ourClient, startOurServer } from './distkv-server-helpers.js';
+import { ourClient, startOurServer, type OurServer } from './distkv-server-helpers.js';
 
 const form = { 'Content-Type': 'application/x-www-form-urlencoded' };
 
@@ -18,13 +19,14 @@ describe('interop: etcd v2 on two replicating distkv servers', function () {
   let aUrl = '';
   let bUrl = '';
   let bClient = 0;
+  let a: OurServer | undefined;
 
   before(async () => {
     const ea = await freePort();
     const eb = await freePort();
     aUrl = `http://127.0.0.1:${ea}`;
     bUrl = `http://127.0.0.1:${eb}`;
-    const a = await startOurServer('etcdA', ['-I', 'hello', '--etcd-addr', `127.0.0.1:${ea}`]);
+    a = await startOurServer('etcdA', ['-I', 'hello', '--etcd-addr', `127.0.0.1:${ea}`]);
     const b = await startOurServer('etcdB', ['-join', a.bind, '--etcd-addr', `127.0.0.1:${eb}`]);
     bClient = b.clientPort;
   });
@@ -50,5 +52,24 @@ describe('interop: etcd v2 on two replicating distkv servers', function () {
     assert.equal(cas.status, 200, await cas.clone().text());
     assert.equal(((await cas.json()) as { action: string }).action, 'compareAndSwap');
     await waitFor(async () => (await getValue(aUrl, '/svc/web')) === '10.0.0.2', 20_000, 'A reads the CAS from B', 200);
+  });
+
+  it('a TTL set on A expires on B, also once A is gone', async () => {
+    const put = await fetch(`${aUrl}/v2/keys/ttl/k?ttl=3`, { method: 'PUT', body: 'value=short', headers: form });
+    assert.equal(put.status, 201);
+    await put.text();
+    await waitFor(async () => (await getValue(bUrl, '/ttl/k')) === 'short', 20_000, 'B reads the TTL key', 100);
+    const got = await fetch(`${bUrl}/v2/keys/ttl/k`);
+    const onB = (await got.json()) as { node: { ttl?: number; expiration?: string } };
+    assert.ok(onB.node.ttl !== undefined && onB.node.ttl <= 3 && onB.node.expiration, JSON.stringify(onB));
+    // from the index of that read on: the expiry is seen even if it comes before the watch does
+    const since = Number(got.headers.get('x-etcd-index')) + 1;
+    const watch = fetch(`${bUrl}/v2/keys/ttl/k?wait=true&waitIndex=${since}`, { signal: AbortSignal.timeout(30_000) });
+    await a!.kill(); // the setter crashes before the time is up
+    const ev = (await (await watch).json()) as { action: string; prevNode?: { value?: string } };
+    assert.deepEqual([ev.action, ev.prevNode?.value], ['expire', 'short']);
+    const gone = await fetch(`${bUrl}/v2/keys/ttl/k`);
+    assert.equal(gone.status, 404);
+    await gone.text();
   });
 });
