@@ -16,6 +16,7 @@ import { createRealRuntime, listenTcp, type RealRuntime } from './runtime/index.
 import { startAgentRpc, type AgentRpc } from './serf-rpc/agent-rpc.js';
 import type { LogTap } from './serf-rpc/log-tap.js';
 import { tcpSyncConnector } from './node/sync-connector.js';
+import { durableBus } from './data-dir/durable-bus.js';
 import { DistkvServer, type DistkvServerOptions, type ServerState } from './server.js';
 
 export const DEFAULT_GOSSIP_PORT = 7946;
@@ -121,7 +122,8 @@ export class DistkvNode {
       }
       let node: DistkvNode | undefined;
       const hostmap: Record<string, HostmapEntry> = { ...(o.hostmap ?? {}) };
-      const bus = serfBus(serf);
+      // with -data-dir, our changes reach peers only once on disk (lib/data-dir/durable-bus.ts)
+      const bus = o.server?.dataDir ? durableBus(serfBus(serf), () => server?.dataDir?.barrier(), log) : serfBus(serf);
       server = new DistkvServer({
         ...(o.server ?? {}),
         name: o.name,
@@ -131,6 +133,9 @@ export class DistkvNode {
         replica: {
           nodeDropped: (name) => node?.replica?.send('info', { node_drop: [name] }),
           checkDeleted: (nodes) => node?.replica?.checkDeleted(nodes),
+          // msg_send / msg_monitor ride the same Serf user events
+          messages: bus,
+          ...(o.root ? { messageRoot: o.root } : {}),
         },
         waitForPeers: async () => {
           const r = node!.startReplica(false);

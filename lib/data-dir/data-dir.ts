@@ -133,6 +133,25 @@ class GenLog {
   }
 }
 
+/** Small records joined into buffers of about `size` bytes: one write per buffer, not per record. */
+function coalesce(chunks: Iterable<Uint8Array>, size: number): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let parts: Uint8Array[] = [];
+  let n = 0;
+  const flush = (): void => {
+    if (parts.length) out.push(parts.length === 1 ? parts[0]! : Buffer.concat(parts, n));
+    parts = [];
+    n = 0;
+  };
+  for (const c of chunks) {
+    parts.push(c);
+    n += c.length;
+    if (n >= size) flush();
+  }
+  flush();
+  return out;
+}
+
 export class DataDir {
   private cur: GenLog | undefined;
   private readonly retiring = new Set<GenLog>();
@@ -221,7 +240,7 @@ export class DataDir {
     old?.detach();
     if (old) this.retiring.add(old);
     this.cur = new GenLog(gen, file, this.o.store, this.o, this.log, () => this.grew());
-    const snap = [...snapshotChunks(this.o.store, { checked: true, full: true })];
+    const snap = coalesce(snapshotChunks(this.o.store, { checked: true, full: true }), 1 << 20);
     await syncDir(this.o.dir);
     await this.cur.sync.flush();
     await writeFileAtomic(dataFilePath(this.o.dir, gen, 'snap'), snap);
