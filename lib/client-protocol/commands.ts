@@ -18,6 +18,7 @@ import { RangeSet } from '../../store/range-set.js';
 import type { Entry } from '../../store/entry.js';
 import { DecodeError } from '../../gossip/decode-error.js';
 import { aclAt, aclDeleteVictims, aclEnumerate, aclWalk, dumpVerdict } from './acl-walk.js';
+import { msgMonitor, msgSend } from './messages.js';
 
 /** A single-reply command returns its result (python `_process` wraps it) or NO_REPLY. */
 export const NO_REPLY: unique symbol = Symbol('no reply');
@@ -365,4 +366,6 @@ export const COMMANDS: Record<string, Command> = {
   save: single(save),
   log: single(log),
   stop: single(stop),
+  msg_send: single(msgSend),
+  msg_monitor: stream(msgMonitor),
 };

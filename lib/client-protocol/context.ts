@@ -18,6 +18,21 @@ export interface ReplicaHook {
   localChange?(ev: ChangeEvent): void;
   /** check_deleted from a peer (python resync_deleted): store/replica.ts Replica.checkDeleted fits. */
   checkDeleted?(nodes: Map<string, RangeSet>): void;
+  /**
+   * The cluster's user events, for msg_send / msg_monitor (python `server.serf`); lib/node.ts's
+   * serfBus fits. Absent = those commands answer with an error.
+   */
+  messages?: MessageBus;
+  /** python `server.root` (default ":distkv"): prefix of topics that start with ':'. */
+  messageRoot?: string;
+}
+
+/** Broadcast user events (store/replication/bus.ts EventBus has this shape). */
+export interface MessageBus {
+  /** Broadcast one event; false when the transport refused it (too big, closed). */
+  send(name: string, payload: Uint8Array): boolean;
+  /** Every event, our own included; returns an unsubscribe function. */
+  onEvent(handler: (name: string, payload: Uint8Array) => void): () => void;
 }
 
 /** save/log commands; absent = those commands answer with an error. */

@@ -230,14 +230,14 @@ export class DistkvClient {
   }
 
   /** The subtree's entries, paths made absolute again (python PathLongener). */
-  async *getTree(path: Path, opts: { nchain?: number; minDepth?: number; maxDepth?: number; empty?: boolean } = {}): AsyncGenerator<Msg> {
+  async *getTree(path: Path, opts: { nchain?: number; minDepth?: number; maxDepth?: number; empty?: boolean; internal?: boolean } = {}): AsyncGenerator<Msg> {
     const p: Msg = { path };
     if (opts.nchain) p.nchain = opts.nchain;
     if (opts.minDepth !== undefined) p.min_depth = opts.minDepth;
     if (opts.maxDepth !== undefined) p.max_depth = opts.maxDepth;
     if (opts.empty) p.empty = true;
     const longer = new PathLongener(path);
-    for await (const m of this.stream('get_tree', p)) yield lengthen(longer, m);
+    for await (const m of this.stream(opts.internal ? 'get_tree_internal' : 'get_tree', p)) yield lengthen(longer, m);
   }
 
   /** Changes below `path` (with `fetch`: the current entries first, then `{state: 'uptodate'}`). */
@@ -255,6 +255,16 @@ export class DistkvClient {
     return (await this.request('get_tock')).tock as number;
   }
 
+  /** python `msg_send`: `data` is packed; `raw` bytes are sent as they are. */
+  msgSend(topic: readonly string[], msg: { data: Value } | { raw: Uint8Array }): Promise<Msg> {
+    return this.request('msg_send', { topic: [...topic], ...msg });
+  }
+
+  /** python `msg_monitor`: `{topic, data}` (or `{topic, raw}`) for each message sent to `topic`. */
+  msgMonitor(topic: readonly string[], opts: { raw?: boolean } = {}): ReplyStream {
+    return this.stream('msg_monitor', { topic: [...topic], raw: opts.raw ?? false });
+  }
+
   getState(flags: { nodes?: boolean; known?: boolean; present?: boolean; deleted?: boolean; missing?: boolean; remote_missing?: boolean } = {}): Promise<Msg> {
     return this.request('get_state', flags as Msg);
   }
@@ -263,7 +273,8 @@ export class DistkvClient {
 function lengthen(longer: PathLongener | undefined, m: Msg): Msg {
   if (!longer || !('depth' in m) || !('path' in m)) return m;
   const out = { ...m };
-  out.path = longer.lengthen(m.depth as number, m.path as Path);
+  // the meta tree's paths come as plain tuples
+  out.path = longer.lengthen(m.depth as number, Array.isArray(m.path) ? Path.from(m.path as never) : (m.path as Path));
   delete out.depth;
   return out;
 }
