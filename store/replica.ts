@@ -22,7 +22,8 @@ import { keepHeldDeletions } from './replication/held-deletions.js';
 import { TickAnnouncer } from './replication/tick-announcer.js';
 import { DELETE_BATCH_MS, DeleteGc } from './replication/deleter.js';
 import { DEFAULT_BIG_VALUE_BYTES, noticeOf, parseNotice, type ParsedNotice, valueMatches } from './replication/big-values.js';
-import { NOT_GIVEN } from './entry.js';
+import { type Entry, NOT_GIVEN } from './entry.js';
+import { headNode, headTick } from './chain.js';
 
 export interface ReplicaOptions {
   store: Store;
@@ -90,6 +91,8 @@ export class Replica {
   private readyWaiters: (() => void)[] = [];
   private fetching = false;
   private readonly fetchingBig = new Set<string>();
+  /** Big values re-sent by gap repair: `tick:node` → times (alternates notice and parts). */
+  private readonly bigResends = new Map<string, number>();
   private isStopped = false;
   private started = false;
 
@@ -131,6 +134,7 @@ export class Replica {
         cycle: () => this.actor.config.cycle,
         gap: () => this.actor.config.gap,
         send: (a, m) => this.send(a, m),
+        resendBig: (e, nchain) => this.resendBig(e, nchain),
         get stopped() {
           return self.isStopped;
         },
@@ -316,10 +320,39 @@ export class Replica {
     this.refreshValue();
   }
 
+  /**
+   * A big update goes out as a notice when every peer is ours (big-values.ts); `from` names us as
+   * a second source on a re-send. False: send it python's way.
+   */
+  private sendNotice(msg: Record<string, unknown>, from?: NodeName): boolean {
+    const big = this.opts.bigValues;
+    if (!big || !('value' in msg) || !big.peersAreOurs() || encode(msg as Value).length <= (big.thresholdBytes ?? DEFAULT_BIG_VALUE_BYTES)) return false;
+    this.stats.notices++;
+    const n = noticeOf(msg);
+    if (from !== undefined) n.from = from;
+    this.send('notice', n);
+    return true;
+  }
+
+  /**
+   * Gap repair of a big value: a notice, but every second request for the same tick the
+   * python-style parts (an asker that cannot fetch from us still gets it).
+   */
+  private resendBig(e: Entry, nchain: number): boolean {
+    const key = `${headTick(e.chain!)}:${headNode(e.chain!).name}`;
+    const n = this.bigResends.get(key) ?? 0;
+    if (this.bigResends.size > 10_000) this.bigResends.clear();
+    this.bigResends.set(key, n + 1);
+    if (n % 2 === 1) return false;
+    return this.sendNotice(updateToWire(e.chain!, e.path, e.value, e.tock, nchain) as unknown as Record<string, unknown>, this.store.name);
+  }
+
   /** A big value was announced: fetch it from its originator (unless we have that tick). */
   private onNotice(n: ParsedNotice): void {
     if (n.node === this.store.name) return;
-    const node = this.store.node(n.node);
+    const node = this.store.node(n.node, n.tick);
+    // like a broadcast update: another server re-sent it, ours is not needed (python `seen`)
+    node.reported.remove(n.tick);
     if (node.present.has(n.tick) || node.superseded.has(n.tick)) return;
     const key = `${n.tick}:${n.node}`;
     if (this.fetchingBig.has(key) || !this.opts.connect) return;
@@ -329,26 +362,40 @@ export class Replica {
       .finally(() => this.fetchingBig.delete(key));
   }
 
+  /** Fetches from the originator, then from the re-sender; gap repair asks again when both fail. */
   private async fetchBig(n: ParsedNotice): Promise<void> {
-    const [host, port] = hostPortOf(this.store, n.node, this.opts.hostPort ?? {});
-    const s = await this.opts.connect!({ name: n.node, host, port });
+    let lastError: unknown;
+    for (const src of new Set([n.node, n.from ?? n.node])) {
+      if (src === this.store.name || this.isStopped) continue;
+      try {
+        if (await this.fetchBigFrom(src, n)) return;
+      } catch (e) {
+        lastError = e;
+      }
+    }
+    if (lastError !== undefined) throw lastError;
+  }
+
+  private async fetchBigFrom(src: NodeName, n: ParsedNotice): Promise<boolean> {
+    const [host, port] = hostPortOf(this.store, src, this.opts.hostPort ?? {});
+    const s = await this.opts.connect!({ name: src, host, port });
     let reply: unknown;
     try {
-      if (!s.getValue) return;
+      if (!s.getValue) return false;
       reply = await s.getValue(n.node, n.tick);
     } finally {
       s.close();
     }
-    if (this.isStopped) return;
+    if (this.isStopped) return true;
     const value = field(reply, 'value');
     if (value === undefined || !valueMatches(n, value as Value)) {
-      this.log.warn('big value changed or does not match its notice', { node: n.node, tick: n.tick });
-      return; // gap repair will ask for the tick
+      this.log.warn('big value changed or does not match its notice', { node: n.node, tick: n.tick, from: src });
+      return false;
     }
     if (this.store.applyUpdate({ ...n.update, value }, 'remote') === 'applied') this.stats.applied++;
     this.stats.bigFetched++;
-    this.log.info('big value: fetched', { from: n.node, tick: n.tick, bytes: n.size });
     this.refreshValue();
+    return true;
   }
 
   /** python `user_info`. */

@@ -6,8 +6,10 @@
 // python servers answer too), checks size and hash, and applies the rebuilt update.
 // When a Python server is in the cluster (a member without our tag), the python way is used:
 // python ignores the notice topic and would take an update without value for a deletion.
-// A failed fetch costs nothing permanent: the tick stays missing and gap repair asks for it; the
-// re-send uses the entry form, always split python-style.
+// A failed fetch costs nothing permanent: the tick stays missing and gap repair asks for it. A
+// re-send of a big value between our servers is a notice again, naming the re-sender (`from`) as a
+// second source: its python-style form would be hundreds of `_p0` parts, of which Serf's event
+// buffer may keep too few for the message to ever be reassembled (the property found that).
 import { createHash } from 'node:crypto';
 import { DecodeError } from '../../gossip/decode-error.js';
 import { encode, type Value } from '../codec.js';
@@ -40,6 +42,8 @@ export interface ParsedNotice {
   sha256: Uint8Array;
   /** The update without its value (node, tick, prev, path, tock), to add the fetched value to. */
   update: Record<string, unknown>;
+  /** A re-sent notice: the server that re-sent it (holds the value too). */
+  from?: NodeName;
 }
 
 export function parseNotice(msg: unknown): ParsedNotice {
@@ -47,13 +51,15 @@ export function parseNotice(msg: unknown): ParsedNotice {
   const tick = field(msg, 'tick');
   const size = field(msg, 'size');
   const sha = field(msg, 'sha256');
+  const from = field(msg, 'from');
   if (typeof node !== 'string' || !Number.isSafeInteger(tick) || !Number.isSafeInteger(size) || (size as number) < 0 || !(sha instanceof Uint8Array) || sha.length !== 32)
     throw new DecodeError('notice: bad fields', undefined, 'notice');
   if ((size as number) > MAX_BIG_VALUE_BYTES) throw new DecodeError('notice: value too big', undefined, 'notice');
+  if (from !== undefined && typeof from !== 'string') throw new DecodeError('notice: bad from', undefined, 'notice');
   const update: Record<string, unknown> = {};
   const entries = msg instanceof Map ? [...msg.entries()] : Object.entries(msg as object);
-  for (const [k, v] of entries) if (k !== 'size' && k !== 'sha256' && typeof k === 'string') update[k] = v;
-  return { node, tick: tick as number, size: size as number, sha256: sha, update };
+  for (const [k, v] of entries) if (k !== 'size' && k !== 'sha256' && k !== 'from' && typeof k === 'string') update[k] = v;
+  return { node, tick: tick as number, size: size as number, sha256: sha, update, ...(from !== undefined ? { from } : {}) };
 }
 
 /** Does a fetched value match the notice? */

@@ -15,7 +15,7 @@
 //   it and then forgets to send it).
 import { type Clock, type Logger, type Random, SubLogger, sleep } from '../../gossip/runtime.js';
 import { type Chain, type ChainNode, links, tickOf } from '../chain.js';
-import { entryToWire } from '../entry.js';
+import { type Entry, entryToWire } from '../entry.js';
 import type { NodeName } from '../node-ticks.js';
 import { RangeSet } from '../range-set.js';
 import type { Store } from '../store.js';
@@ -30,6 +30,8 @@ export interface GapRepairHost {
   cycle(): number;
   gap(): number;
   send(action: 'update' | 'info', msg: Record<string, unknown>): void;
+  /** Re-sends a big value as a notice when that is the way (replica.ts); false = send it ourselves. */
+  resendBig?(e: Entry, nchain: number): boolean;
   readonly stopped: boolean;
 }
 
@@ -160,7 +162,8 @@ export class GapRepair {
           if (!e || !n.present.has(t) || tickOf(e.chain, n) !== t) continue; // changed meanwhile
           await this.throttle();
           if (!n.reported.has(t)) continue;
-          h.send('update', entryToWire(e, linksUpTo(e.chain!, n)) as unknown as Record<string, unknown>);
+          const nchain = linksUpTo(e.chain!, n);
+          if (!h.resendBig?.(e, nchain)) h.send('update', entryToWire(e, nchain) as unknown as Record<string, unknown>);
           this.stats.resent++;
           n.reported.remove(t);
         }

@@ -1,0 +1,186 @@
+// The replication property (issue 11's acceptance): random writes and deletes (some big), any
+// partition grouping with overlapping heals, link loss up to 30 %, crashes with restarts (from
+// the node's durable log, or empty), then a heal ⇒ every live node ready with identical stores
+// and no acknowledged write lost. Real code throughout: Replica + Serf + memberlist in the
+// deterministic simulator (lib/sim/replica-node.ts; durable logs, in-process sync sessions that
+// honour partitions), the write ledger and judge of lib/sim/replica-check.ts.
+//
+// CI: REPLICA_RUNS (default 200) runs with a fixed seed (REPLICA_SEED, default 42; `random` =
+// a new one). Most runs are small (3 nodes, short phases) to fit the budget; a fifth use 4–5.
+// A failure prints fast-check's seed + path and the case as JSON; replay with
+//   REPLICA_SEED=<seed> REPLICA_PATH=<path> npx mocha test/store/replication/replica-property.test.ts
+// or REPLICA_EXAMPLE='<json>' (one case, no shrinking). Counterexamples worth keeping go to
+// REGRESSIONS below.
+import { strict as assert } from 'node:assert';
+import fc from 'fast-check';
+import { judge, storeDigest, WriteLedger } from '../../../lib/sim/replica-check.js';
+import { replicaFactory, type ReplicaSimNode } from '../../../lib/sim/replica-node.js';
+import { Simulation } from '../../../sim/simulation.js';
+
+type Sim = Simulation<ReplicaSimNode>;
+
+type Step =
+  | { k: 'write'; node: number; key: number; del: boolean; big: boolean }
+  /** group of node i = groups[i % groups.length]; one partition between every pair of groups */
+  | { k: 'cut'; groups: number[] }
+  /** heals the (which % open)-th partition still open: heals overlap in any order */
+  | { k: 'heal'; which: number }
+  | { k: 'crash'; node: number }
+  /** restarts a crashed node (its disk kept, or wiped when the case says `empty`) */
+  | { k: 'up'; node: number }
+  | { k: 'loss'; p: number }
+  | { k: 'wait'; ms: number };
+
+interface Case {
+  seed: number;
+  nodes: number;
+  /** durable: a restart loads the node's change log; empty: it starts from nothing and syncs */
+  restart: 'durable' | 'empty';
+  steps: Step[];
+}
+
+const name = (i: number) => `n${i}`;
+const BIG = 6_000; // above bigValueBytes: notice + fetch (gap repair where that fails)
+
+const stepArb: fc.Arbitrary<Step> = fc.oneof(
+  { weight: 6, arbitrary: fc.record({ k: fc.constant('write' as const), node: fc.nat(9), key: fc.nat(4), del: fc.boolean(), big: fc.nat(4).map((x) => x === 0) }) },
+  { weight: 2, arbitrary: fc.record({ k: fc.constant('cut' as const), groups: fc.array(fc.nat(2), { minLength: 2, maxLength: 5 }) }) },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant('heal' as const), which: fc.nat(3) }) },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant('crash' as const), node: fc.nat(9) }) },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant('up' as const), node: fc.nat(9) }) },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant('loss' as const), p: fc.constantFrom(0, 0.05, 0.1, 0.2, 0.3) }) },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant('wait' as const), ms: fc.constantFrom(1_000, 3_000, 8_000) }) },
+);
+
+const caseArb: fc.Arbitrary<Case> = fc.record({
+  seed: fc.integer({ min: 1, max: 1_000_000 }),
+  nodes: fc.constantFrom(3, 3, 3, 3, 4, 5),
+  restart: fc.constantFrom('durable' as const, 'durable' as const, 'empty' as const),
+  steps: fc.array(stepArb, { minLength: 1, maxLength: 14 }),
+});
+
+interface Outcome {
+  sim: Sim;
+  ledger: WriteLedger;
+  converged: boolean;
+  lost: number;
+  report: string;
+}
+
+/** Runs one case to the end (heal, restarts, quiet period); the caller stops the nodes. */
+async function runCase(c: Case): Promise<Outcome> {
+  const sim: Sim = new Simulation<ReplicaSimNode>({ seed: c.seed, log: { level: 'error' } });
+  const factory = replicaFactory(sim, { eventBuffer: 2, bigValueBytes: 4_096 });
+  const names = [...Array(c.nodes).keys()].map(name);
+  for (const n of names) await sim.addNode(n, factory);
+  const ledger = new WriteLedger();
+  const ready = () => sim.upNames().every((n) => sim.node(n)?.replica.ready);
+  assert.ok(await sim.runUntil(ready, 60_000), 'all ready at the start');
+  ledger.write(sim.node(name(0))!.store, ['pre'], 1);
+  await sim.runFor(2_000);
+  const open: (() => void)[] = [];
+  let wiped = false;
+  for (const s of c.steps) {
+    switch (s.k) {
+      case 'write': {
+        const n = sim.node(name(s.node % c.nodes));
+        if (!n?.replica.ready) break; // a client would get an error: nothing acknowledged
+        const v = s.big ? `big${ledger.writes.length}:`.padEnd(BIG, 'x') : `v${ledger.writes.length}`;
+        ledger.write(n.store, ['p', s.key], s.del ? undefined : v);
+        break;
+      }
+      case 'cut': {
+        const groups = new Map<number, string[]>();
+        names.forEach((n, i) => {
+          const g = s.groups[i % s.groups.length]!;
+          groups.set(g, [...(groups.get(g) ?? []), n]);
+        });
+        if (groups.size > 1) open.push(sim.partition([...groups.values()]));
+        break;
+      }
+      case 'heal':
+        if (open.length) open.splice(s.which % open.length, 1)[0]!();
+        break;
+      case 'crash':
+        sim.crash(name(s.node % c.nodes));
+        break;
+      case 'up': {
+        const n = name(s.node % c.nodes);
+        if (sim.isUp(n)) break;
+        // an empty restart needs somebody with data to sync from eventually
+        if (c.restart === 'empty' && sim.upNames().some((m) => sim.node(m)?.replica.ready)) {
+          sim.wipe(n);
+          wiped = true;
+        }
+        await sim.start(n);
+        break;
+      }
+      case 'loss':
+        sim.setLink({ loss: s.p });
+        break;
+      case 'wait':
+        await sim.runFor(s.ms);
+        break;
+    }
+    await sim.runFor(400);
+  }
+  sim.heal();
+  sim.setLink({ loss: 0 });
+  for (const n of names) if (!sim.isUp(n)) await sim.start(n);
+  const live = () => sim.upNames().flatMap((n) => sim.node(n) ?? []).map((x) => ({ store: x.store, ready: x.replica.ready }));
+  const same = () => {
+    const l = live();
+    if (!l.every((x) => x.ready)) return false;
+    const d = storeDigest(l[0]!.store);
+    return l.every((x) => storeDigest(x.store) === d);
+  };
+  const converged = await sim.runUntil(same, 120_000);
+  const v = judge(live(), ledger);
+  // an empty restart may legitimately lose what only that node had: then only convergence counts
+  const lost = wiped ? 0 : v.lost;
+  const report = sim
+    .upNames()
+    .map((n) => {
+      const r = sim.node(n)!.replica;
+      const st = r.store.getState({ nodes: true, missing: true, known: true, deleted: true, remote_missing: true });
+      return `${n}: ready ${r.ready} ${[...r.store.iterate([])].map(([e]) => `${e.path.toString()}=${String(e.value).slice(0, 12)}@${e.chain ? `${(e.chain[0] as { name: string }).name}/${e.chain[1]}` : ''}`).join(' ')} ${JSON.stringify(st)}`;
+    })
+    .join('\n');
+  return { sim, ledger, converged: converged && v.converged, lost, report };
+}
+
+async function check(c: Case): Promise<void> {
+  const o = await runCase(c);
+  try {
+    assert.ok(o.converged && o.lost === 0, `${o.converged ? `lost ${o.lost}` : 'not converged'}; replay: REPLICA_EXAMPLE='${JSON.stringify(c)}'\n${o.report}`);
+  } finally {
+    for (const n of o.sim.upNames()) await o.sim.stop(n);
+  }
+}
+
+/** Counterexamples the property found, fixed: replayed exactly. */
+const REGRESSIONS: [string, Case][] = [
+  [
+    // n1, cut off, missed the notice of a 6 kB value; gap repair re-sent it as ~15 `_p0` parts and
+    // Serf's small event buffer never let all of them through: it stayed missing (big-values.ts)
+    'a big value missed during a partition arrives by a re-sent notice',
+    { seed: 1, nodes: 3, restart: 'durable', steps: [{ k: 'cut', groups: [0, 1] }, { k: 'write', node: 0, key: 0, del: false, big: true }] },
+  ],
+];
+
+describe('store/replica property (simulator)', function () {
+  this.timeout(300_000);
+
+  for (const [title, c] of REGRESSIONS) it(`regression: ${title}`, () => check(c));
+
+  it('writes, deletes, big values, partitions, loss ≤ 30 %, crashes ⇒ identical stores, nothing acknowledged lost', async () => {
+    const example = process.env.REPLICA_EXAMPLE;
+    const seed = process.env.REPLICA_SEED === 'random' ? Date.now() : Number(process.env.REPLICA_SEED ?? 42);
+    await fc.assert(fc.asyncProperty(caseArb, check), {
+      numRuns: Number(process.env.REPLICA_RUNS ?? 200),
+      seed,
+      ...(process.env.REPLICA_PATH ? { path: process.env.REPLICA_PATH } : {}),
+      ...(example ? { examples: [[JSON.parse(example) as Case]], numRuns: 1 } : {}),
+    });
+  });
+});
