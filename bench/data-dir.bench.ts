@@ -3,7 +3,7 @@
 // (python's: flush after 1 s idle / 100 records, acks do not wait) and 'ack' (group commit: a
 // reply waits for the fsync covering its change). Then a snapshot's write and restore speed.
 // BENCH_N writes per case (default 5000), BENCH_KEYS keys for snapshot/restore (default 200000).
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, open, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DistkvClient } from '../lib/client/client.js';
@@ -48,10 +48,29 @@ async function sets(fsync: FsyncPolicy | undefined, inFlight: number, dir: strin
   return { rate, syncs };
 }
 
+/** The disk's own pace in this run: median ms of (append 100 bytes + fsync). */
+async function fsyncMs(dir: string): Promise<number> {
+  const fh = await open(join(dir, 'fsync-probe'), 'a');
+  const times: number[] = [];
+  try {
+    for (let i = 0; i < 50; i++) {
+      const t0 = performance.now();
+      await fh.write(Buffer.alloc(100, 1));
+      await fh.sync();
+      times.push(performance.now() - t0);
+    }
+  } finally {
+    await fh.close();
+  }
+  return times.sort((a, b) => a - b)[25]!;
+}
+
 export async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'dkv-bench-dd-'));
   const fmt = (x: number): string => `${(x / 1000).toFixed(2)} k sets/s`;
   try {
+    const before = await fsyncMs(dir);
+    console.log(`disk: append+fsync median ${before.toFixed(2)} ms (so at most ${(1000 / before).toFixed(0)} fsyncs/s)`);
     for (const inFlight of [1, 32, 256]) {
       const ref = await sets(undefined, inFlight, dir);
       const iv = await sets('interval', inFlight, dir);
@@ -61,6 +80,8 @@ export async function main(): Promise<void> {
           `fsync ack ${fmt(ack.rate)} (${(ack.rate / ref.rate).toFixed(2)}x, ${ack.syncs} fsyncs = ${(N / Math.max(1, ack.syncs)).toFixed(1)} acks per fsync)`,
       );
     }
+    const after = await fsyncMs(dir);
+    console.log(`disk after the runs: append+fsync median ${after.toFixed(2)} ms`);
     // snapshot + restore of KEYS keys
     const store = new Store('bench');
     store.markReady();
