@@ -10,6 +10,7 @@ import { AckTracker } from '../client-protocol/flow.js';
 import { MsgChannel } from '../client-protocol/framing.js';
 import { Request } from '../client-protocol/msg.js';
 import { connectTcp } from './tcp.js';
+import { Mirror } from './mirror.js';
 
 /** The server answered `{seq, error}`. */
 export class ServerError extends Error {
@@ -38,6 +39,8 @@ export interface ConnectOptions {
   qlen?: number;
   /** Use this open stream instead of TCP (the simulator, tests). */
   stream?: Stream;
+  /** Called once, when the connection is gone (the one fatal error; there is no reconnect). */
+  onClosed?: (e: Error) => void;
 }
 
 type Msg = ValueObject;
@@ -98,6 +101,7 @@ export class DistkvClient {
       });
     });
     client = new DistkvClient(channel, greeting);
+    if (opts.onClosed) client.closeWaiters.push(opts.onClosed);
     if (typeof greeting.qlen === 'number' && greeting.qlen > 0) {
       client.qlen = Math.min(greeting.qlen, opts.qlen ?? 10);
       channel.send({ seq: 0, qlen: client.qlen });
@@ -263,6 +267,11 @@ export class DistkvClient {
   /** python `msg_monitor`: `{topic, data}` (or `{topic, raw}`) for each message sent to `topic`. */
   msgMonitor(topic: readonly string[], opts: { raw?: boolean } = {}): ReplyStream {
     return this.stream('msg_monitor', { topic: [...topic], raw: opts.raw ?? false });
+  }
+
+  /** A live local copy of the subtree at `path` (python `mirror`); await its `ready`. */
+  mirror(path: Path, opts: { nchain?: number } = {}): Mirror {
+    return new Mirror(this, path, opts);
   }
 
   getState(flags: { nodes?: boolean; known?: boolean; present?: boolean; deleted?: boolean; missing?: boolean; remote_missing?: boolean } = {}): Promise<Msg> {
