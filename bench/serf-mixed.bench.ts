@@ -56,15 +56,17 @@ async function scenario(label: string, ours: number, real: number, dir: string):
       const stamps = await waitFor(
         () => {
           const lines = readFileSync(log, 'utf8').split('\n').filter((l) => l.split(' ')[1] === name);
-          return lines.length >= n ? lines.map((l) => Number(BigInt(l.split(' ')[2]!) / 1_000_000n)) : undefined;
+          return lines.length >= n ? lines.map((l) => ({ node: l.split(' ')[0]!, at: Number(BigInt(l.split(' ')[2]!) / 1_000_000n) })) : undefined;
         },
         60_000,
         `${label}: ${name} at all ${n} handlers`,
         5,
       );
-      const ms = Math.max(...stamps) - t0;
+      const ms = Math.max(...stamps.map((x) => x.at)) - t0;
       times.push(ms);
-      console.log(`${label.padEnd(10)} ${name} via ${via.node.padEnd(12)} all ${n} handlers ran after ${(ms / 1000).toFixed(3)} s`);
+      // The slowest handlers, to see whether one implementation lags (SERF_MIXED_DEBUG=1).
+      const slow = process.env.SERF_MIXED_DEBUG ? ' slowest: ' + [...stamps].sort((a, b) => b.at - a.at).slice(0, 4).map((x) => `${x.node.split('-')[1]}@${x.at - t0}`).join(' ') : '';
+      console.log(`${label.padEnd(10)} ${name} via ${via.node.padEnd(12)} all ${n} handlers ran after ${(ms / 1000).toFixed(3)} s${slow}`);
     }
     return times;
   } finally {
