@@ -82,7 +82,13 @@ export class DistkvServer {
     const o = this.opts;
     let init = o.init;
     if (o.dataDir) {
-      this.dataDir = await DataDir.open({ ...o.dataDir, store: this.store, clock: o.clock, logger: o.logger });
+      const dd = await DataDir.open({ ...o.dataDir, store: this.store, clock: o.clock, logger: o.logger });
+      if (this.stopped) {
+        // stop() ran while the directory was being opened: give its lock back
+        await dd.close();
+        throw new Error('server stopped while starting');
+      }
+      this.dataDir = dd;
       await this.dataDir.restore();
       if (init !== undefined && this.store.tick !== null) {
         // a restart with the same command line: the data directory is the cluster's data now

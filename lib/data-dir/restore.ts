@@ -48,6 +48,22 @@ async function readPrefix(path: string, end: number): Promise<FileRecord[]> {
   return out;
 }
 
+/**
+ * The records of a torn file before `end`: a prefix can itself hold the first bad record (the
+ * decoder saw an impossible length further on first), so cut again at each error, which only
+ * moves earlier.
+ */
+async function readTorn(path: string, end: number): Promise<{ records: FileRecord[]; end: number }> {
+  for (;;) {
+    try {
+      return { records: await readPrefix(path, end), end };
+    } catch (e) {
+      if (!(e instanceof DecodeError) || e.offset === undefined || e.offset >= end) throw e;
+      end = e.offset;
+    }
+  }
+}
+
 function add(into: LoadSummary['updates'], s: LoadSummary): void {
   for (const k of Object.keys(into) as (keyof LoadSummary['updates'])[]) into[k] += s.updates[k];
 }
@@ -88,9 +104,10 @@ export async function restoreDataDir(dir: string, store: Store, logger: Logger):
       if (!(e instanceof DecodeError) || i !== logs.length - 1 || e.offset === undefined) {
         throw new Error(`data directory ${dir}: change log ${f.path} is damaged: ${(e as Error).message}`, { cause: e });
       }
-      records = await readPrefix(f.path, e.offset);
-      res.tornAt = e.offset;
-      log.warn('newest change log ends in a torn record: keeping what precedes it', { path: f.path, offset: e.offset });
+      const torn = await readTorn(f.path, e.offset);
+      records = torn.records;
+      res.tornAt = torn.end;
+      log.warn('newest change log ends in a torn record: keeping what precedes it', { path: f.path, offset: torn.end, error: e.message });
     }
     add(res.updates, loadRecords(store, records));
     res.logs++;

@@ -165,3 +165,31 @@ describe('lib/data-dir: DataDir', () => {
     assert.equal(d.barrier(), undefined);
   });
 });
+
+describe('lib/data-dir: restore from damaged files never crashes', () => {
+  it('random bytes as snapshot or log: a clear Error naming the file, or a restore of what verifies', async () => {
+    const fc = (await import('fast-check')).default;
+    const { restoreDataDir } = await import('../../../lib/data-dir/restore.js');
+    const { writeFile, mkdir } = await import('node:fs/promises');
+    const tmp = await mkdtemp(join(tmpdir(), 'dkv-datadir-fuzz-'));
+    let n = 0;
+    try {
+      await fc.assert(
+        fc.asyncProperty(fc.uint8Array({ maxLength: 300 }), fc.constantFrom('snap', 'log', 'both'), async (bytes, which) => {
+          const dir = join(tmp, String(n++));
+          await mkdir(dir);
+          if (which !== 'log') await writeFile(join(dir, dataFileName(1, 'snap')), bytes);
+          if (which !== 'snap') await writeFile(join(dir, dataFileName(1, 'log')), bytes);
+          try {
+            await restoreDataDir(dir, new Store('n1'), new MemoryLogger('error'));
+          } catch (e) {
+            assert.ok(e instanceof Error && /\.dkv/.test(e.message), String(e));
+          }
+        }),
+        { numRuns: 150 },
+      );
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+  });
+});
