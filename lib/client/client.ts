@@ -309,8 +309,10 @@ export class ReplyStream implements AsyncIterableIterator<Msg> {
   deliver(msg: Msg): void {
     if (this.done) return;
     if ('error' in msg) {
+      // python's client raises it at once (msg_monitor's undecodable payloads have no `end` after them)
       this.error ??= new ServerError(String(msg.error));
-      return; // python sends `end` next
+      this.wake();
+      return;
     }
     const st = msg.state;
     if (st === 'start' || st === 'ack') return;
