@@ -10,8 +10,11 @@ import type { Server as HttpServer } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 
 const HEAD_END = Buffer.from('\r\n\r\n');
-/** A header block longer than this without its end goes to node:http (which answers 431/400). */
-const MAX_HEAD_BYTES = 16 << 10;
+/**
+ * Go's http.DefaultMaxHeaderBytes: header blocks up to this are served (as etcd does); longer
+ * ones go to node:http, which answers 431.
+ */
+const MAX_HEAD_BYTES = 1 << 20;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/;
 const BAD_VALUE = /[\x00-\x08\x0a-\x1f\x7f]/;
 const BAD_TARGET = /[^\x21-\x7e]|#/;
@@ -120,6 +123,7 @@ export class FastHttpServer {
   private readOne(buf: Buffer, start: number): 'more' | 'handover' | { res: FastResponse; next: number; headOnly: boolean; close: boolean } {
     const end = buf.indexOf(HEAD_END, start);
     if (end < 0) return buf.length - start > MAX_HEAD_BYTES ? 'handover' : 'more';
+    if (end - start > MAX_HEAD_BYTES) return 'handover';
     const head = buf.toString('latin1', start, end);
     let le = head.indexOf('\r\n');
     if (le < 0) le = head.length;

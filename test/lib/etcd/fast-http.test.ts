@@ -88,6 +88,21 @@ describe('lib/etcd/fast-http', function () {
     assert.deepEqual(statuses(c.text()), [200]);
   });
 
+  it('big headers as Go takes them (served up to 1 MiB, 431 beyond); a huge body that is no form is ignored', async () => {
+    const c = raw(f.port);
+    open.push(c.s);
+    c.s.write(`GET /v2/keys/ HTTP/1.1\r\nHost: x\r\nX-Big: ${'b'.repeat(40_000)}\r\n\r\n`);
+    await until(() => statuses(c.text()).length === 1, 'an answer');
+    assert.deepEqual(statuses(c.text()), [200]);
+    const d = raw(f.port);
+    d.s.write(`GET /v2/keys/ HTTP/1.1\r\nHost: x\r\nX-Big: ${'b'.repeat(1_100_000)}\r\n\r\n`);
+    await d.closed;
+    assert.ok([400, 431].includes(statuses(d.text())[0]!), d.text().slice(0, 80));
+    const r = await fetch(`${f.url}/v2/keys/hb?value=q`, { method: 'PUT', body: 'z'.repeat(11 << 20), headers: { 'Content-Type': 'text/plain' } });
+    assert.equal(r.status, 201);
+    assert.equal(((await r.json()) as { node: { value: string } }).node.value, 'q');
+  });
+
   it('random bytes in random pieces, after a valid request: no crash, the server answers after', async () => {
     await fc.assert(
       fc.asyncProperty(
