@@ -5,6 +5,7 @@ import type { Addr, LogLevel } from '../../gossip/runtime.js';
 import type { HostmapEntry } from '../../store/replication/host-port.js';
 import { isFsyncPolicy, type FsyncPolicy } from '../data-dir/data-dir.js';
 import { parseLogLevel, type LogFormat } from '../runtime/logger.js';
+import { splitHostPort } from '../runtime/addr.js';
 import { DEFAULT_CLIENT_PORT, DEFAULT_GOSSIP_PORT, defaultConfig } from './defaults.js';
 import { ConfigError, dig, envLayer, mergeConfig, overrideLayer, treeAt, type ConfigTree } from './layers.js';
 
@@ -64,7 +65,7 @@ export function flagLayer(flags: ReadonlyMap<string, FlagValue>): ConfigTree {
   for (const [flag, key] of Object.entries(FLAG_KEYS)) if (flags.has(flag)) out = mergeConfig(out, treeAt(key, flags.get(flag)));
   const ca = flags.get('client-addr');
   if (typeof ca === 'string') {
-    const { host, port } = splitHostPort(ca, 'client-addr');
+    const { host, port } = hostPort(ca, 'client-addr');
     out = mergeConfig(out, { server: { bind_default: { host, ...(port !== undefined ? { port } : {}) } } });
   }
   const tags = flags.get('tag');
@@ -96,13 +97,13 @@ export function resolveConfig(src: ConfigSources): ConfigTree {
   return cfg;
 }
 
-function splitHostPort(text: string, key: string): { host: string; port: number | undefined } {
-  const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(text);
-  const m = v6 ?? /^([^:]*)(?::(\d+))?$/.exec(text);
-  if (!m) return { host: text, port: undefined }; // a bare IPv6 literal
-  const port = m[2] === undefined ? undefined : Number(m[2]);
-  if (port !== undefined && !(port >= 0 && port <= 65535)) throw new ConfigError(`${key}: bad port in '${text}'`);
-  return { host: m[1] || '0.0.0.0', port };
+function hostPort(text: string, key: string): { host: string; port: number | undefined } {
+  try {
+    const r = splitHostPort(text);
+    return { host: r.host || '0.0.0.0', port: r.port };
+  } catch (e) {
+    throw new ConfigError(`${key}: ${(e as Error).message}`);
+  }
 }
 
 /** python's default config says "localhost"; our transports bind IP literals. */
@@ -156,7 +157,7 @@ class Reader {
 }
 
 function addr(key: string, text: string, dfltPort: number): Addr {
-  const { host, port } = splitHostPort(text, key);
+  const { host, port } = hostPort(text, key);
   return { host: ipHost(host), port: port ?? dfltPort };
 }
 
