@@ -242,8 +242,8 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
 
-  let rt: RealRuntime;
-  let serf: Serf;
+  let rt: RealRuntime | undefined;
+  let serf: Serf | undefined;
   let log: SubLogger;
   let snapshotSink: FileSnapshotSink | undefined;
   try {
@@ -274,7 +274,7 @@ export async function run(argv: string[]): Promise<number> {
       advertise: advertiseAddr,
       ...(keyring ? { keyring } : {}),
       ...(snapshot ? { snapshot } : {}),
-      ...(keyringFile ? { persistKeyring: keyringPersister(keyringFile, () => serf.memberlist.keyring) } : {}),
+      ...(keyringFile ? { persistKeyring: keyringPersister(keyringFile, () => serf?.memberlist.keyring) } : {}),
     });
     serf.onEvent((e) => logEvent(log, e));
     // Serf's agent RPC (serf CLI, asyncserf) and -event-handler scripts; closed when serf shuts down.
@@ -309,6 +309,10 @@ export async function run(argv: string[]): Promise<number> {
     // Names in -retry-join are resolved at each attempt (they may not exist yet).
     if (cfg.retryJoin.length) void retryJoin(serf, cfg.retryJoin, cfg.retryInterval ?? 30_000, cfg.retryMaxAttempts ?? 0, log);
   } catch (e) {
+    // Whatever was started must not keep the process alive.
+    await serf?.shutdown().catch(() => {});
+    await snapshotSink?.close().catch(() => {});
+    await rt?.close().catch(() => {});
     if (e instanceof UsageError || e instanceof ConfigError || (e instanceof Error && /key|keyring/i.test(e.message))) {
       process.stderr.write(`distkv agent: ${e.message}\n`);
       return 2;

@@ -44,6 +44,13 @@ describe('distkv agent flags', () => {
     try {
       assert.equal(await run(['-bogus']), 2);
       assert.equal(await run(['-profile=fast', '-bind=127.0.0.1:0']), 2);
+      const dir = mkdtempSync(join(tmpdir(), 'agent-run-'));
+      writeFileSync(join(dir, 'bad.json'), '{"nope":1}');
+      assert.equal(await run([`-config-file=${join(dir, 'bad.json')}`]), 2);
+      // Refused after the sockets are open: they are closed again (mocha would hang otherwise).
+      const args = ['-bind=127.0.0.1:0', '-rpc-addr=127.0.0.1:0', '-log-level=err'];
+      assert.equal(await run([...args, '-tag=a=b', `-tags-file=${join(dir, 'tags.json')}`]), 2);
+      assert.equal(await run([...args, `-keyring-file=${join(dir, 'none.json')}`]), 2);
     } finally {
       process.stderr.write = write;
     }
