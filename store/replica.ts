@@ -394,6 +394,7 @@ export class Replica {
     }
     if (this.store.applyUpdate({ ...n.update, value }, 'remote') === 'applied') this.stats.applied++;
     this.stats.bigFetched++;
+    this.log.info('big value: fetched', { from: src, node: n.node, tick: n.tick, bytes: n.size });
     this.refreshValue();
     return true;
   }
