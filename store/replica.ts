@@ -350,6 +350,7 @@ export class Replica {
   /** A big value was announced: fetch it from its originator (unless we have that tick). */
   private onNotice(n: ParsedNotice): void {
     // (our own ticks too: restarted empty, we fetch our old writes back from a re-sender)
+    this.log.debug('notice', { node: n.node, tick: n.tick, from: n.from });
     const node = this.store.node(n.node, n.tick);
     // like a broadcast update: another server re-sent it, ours is not needed (python `seen`)
     node.reported.remove(n.tick);

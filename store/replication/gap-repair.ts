@@ -8,13 +8,14 @@
 // - Re-sends are rate limited (`resendPerSecond`), so a big gap cannot flood the gossip queue.
 // - A skipped tick (somebody re-sent it meanwhile) costs one gap/3 pause per node, not one per
 //   tick (python sleeps for every skipped tick, which stalls large repairs for minutes).
-// - A re-sent entry carries its chain down to the requested link (python: always 2 links), so a
-//   tick that sits deeper on a chain reaches the asker as present; with python's 2 links it stays
-//   "missing" there forever (and a new server waiting for it never becomes ready).
+// - A re-sent entry carries its whole chain (python: 2 links), so a tick that sits deeper on a
+//   chain reaches the asker as present; with python's 2 links it stays "missing" there forever
+//   (and a new server waiting for it never becomes ready). An entry holding several reported
+//   ticks is re-sent once per round, not once per tick.
 // - The closing `info {known, deleted}` also carries `node_drop` when we have one (python builds
 //   it and then forgets to send it).
 import { type Clock, type Logger, type Random, SubLogger, sleep } from '../../gossip/runtime.js';
-import { type Chain, type ChainNode, links, tickOf } from '../chain.js';
+import { tickOf } from '../chain.js';
 import { type Entry, entryToWire } from '../entry.js';
 import type { NodeName } from '../node-ticks.js';
 import { RangeSet } from '../range-set.js';
@@ -105,6 +106,7 @@ export class GapRepair {
     const msg: Record<string, unknown> = { missing };
     if (store.nodeDrop.size) msg.node_drop = [...store.nodeDrop];
     this.stats.requested++;
+    this.log.debug('asking for missing ticks', { missing });
     this.host.send('info', msg);
   }
 
@@ -139,6 +141,8 @@ export class GapRepair {
     const h = this.host;
     const store = h.store;
     const nodes = h.random.shuffle([...store.nodes()]);
+    // an entry holds several reported ticks when its chain does (several writers): once is enough
+    const sent = new Set<Entry>();
     const known: Record<NodeName, unknown> = {};
     const deleted: Record<NodeName, unknown> = {};
     let anyKnown = false;
@@ -160,11 +164,16 @@ export class GapRepair {
           }
           const e = entries.get(t);
           if (!e || !n.present.has(t) || tickOf(e.chain, n) !== t) continue; // changed meanwhile
+          if (sent.has(e)) {
+            n.reported.remove(t);
+            continue;
+          }
           await this.throttle();
           if (!n.reported.has(t)) continue;
-          const nchain = linksUpTo(e.chain!, n);
-          if (!h.resendBig?.(e, nchain)) h.send('update', entryToWire(e, nchain) as unknown as Record<string, unknown>);
+          if (!h.resendBig?.(e, -1)) h.send('update', entryToWire(e, -1) as unknown as Record<string, unknown>);
+          sent.add(e);
           this.stats.resent++;
+          this.log.debug('re-sent', { node: n.name, tick: t });
           n.reported.remove(t);
         }
       }
@@ -200,14 +209,4 @@ export class GapRepair {
     }
     this.windowCount++;
   }
-}
-
-/** Links to send so that `node`'s link is included (python's entry form: 2). */
-function linksUpTo(chain: Chain, node: ChainNode): number {
-  let i = 0;
-  for (const [n] of links(chain)) {
-    i++;
-    if (n === node) break;
-  }
-  return Math.max(2, i);
 }
