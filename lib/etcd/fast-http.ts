@@ -19,12 +19,13 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/;
 const BAD_VALUE = /[\x00-\x08\x0a-\x1f\x7f]/;
 const BAD_TARGET = /[^\x21-\x7e]|#/;
 
-export type FastMethod = 'GET' | 'HEAD' | 'PUT' | 'POST' | 'DELETE';
-const METHODS = new Set<string>(['GET', 'HEAD', 'PUT', 'POST', 'DELETE']);
+/** Go takes any token as a method (node:http's parser refuses those it does not know). */
+const METHOD = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /** A plain key request as read off the socket. */
 export interface FastRequest {
-  method: FastMethod;
+  /** Any token: the handler answers those it does not serve (etcd: 405). */
+  method: string;
   /** The raw request target ("/v2/keys/a?x=1"). */
   target: string;
   /** The url-encoded form body (only for POST/PUT with that content type). */
@@ -132,7 +133,7 @@ export class FastHttpServer {
     if (sp2 < 0 || sp2 > le || head.slice(sp2 + 1, le) !== 'HTTP/1.1') return 'handover';
     const method = head.slice(0, sp1);
     const target = head.slice(sp1 + 1, sp2);
-    if (!METHODS.has(method) || !target.startsWith('/v2/keys') || BAD_TARGET.test(target)) return 'handover';
+    if (!METHOD.test(method) || !target.startsWith('/v2/keys') || BAD_TARGET.test(target)) return 'handover';
     let length = -1;
     let ctype = '';
     let host = false;
@@ -178,7 +179,7 @@ export class FastHttpServer {
     let body: string | undefined;
     if ((method === 'PUT' || method === 'POST') && ctype.split(';')[0]!.trim().toLowerCase() === 'application/x-www-form-urlencoded')
       body = buf.toString('utf8', bodyStart, next);
-    const res = this.handler({ method: method as FastMethod, target, body });
+    const res = this.handler({ method, target, body });
     if (!res) return 'handover';
     return { res, next, headOnly: method === 'HEAD', close };
   }

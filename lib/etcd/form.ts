@@ -36,8 +36,8 @@ export function parseQuery(q: string, into: Form = new Map()): { form: Form; err
 const HEX = /^[0-9a-fA-F]{2}$/;
 
 /** Go `url.QueryUnescape`: '+' is a space, %XX a byte; bytes are read as UTF-8 (invalid kept as U+FFFD). */
-export function queryUnescape(s: string): string | { error: string } {
-  if (!s.includes('%') && !s.includes('+')) return s;
+export function queryUnescape(s: string, plusIsSpace = true): string | { error: string } {
+  if (!s.includes('%') && (!plusIsSpace || !s.includes('+'))) return s;
   const bytes: number[] = [];
   for (let i = 0; i < s.length; ) {
     const c = s[i]!;
@@ -49,7 +49,7 @@ export function queryUnescape(s: string): string | { error: string } {
       }
       bytes.push(parseInt(h, 16));
       i += 3;
-    } else if (c === '+') {
+    } else if (c === '+' && plusIsSpace) {
       bytes.push(0x20);
       i++;
     } else {
@@ -60,6 +60,11 @@ export function queryUnescape(s: string): string | { error: string } {
     }
   }
   return Buffer.from(bytes).toString('utf8');
+}
+
+/** Go `url.PathUnescape` (a request path as net/http decodes it): '+' stays, bad UTF-8 becomes U+FFFD. */
+export function pathUnescape(s: string): string | { error: string } {
+  return queryUnescape(s, false);
 }
 
 /** Go `strconv.ParseBool`. */

@@ -5,7 +5,7 @@
 import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Ecode, EtcdError } from './errors.js';
-import { type Form, parseQuery } from './form.js';
+import { type Form, parseQuery, pathUnescape } from './form.js';
 import { eventBody, type EtcdEvent } from './history.js';
 import { type KeyMethod, type KeyRequest, parseKeyRequest } from './request.js';
 import type { EtcdV2Store, V2Result } from './v2store.js';
@@ -15,6 +15,7 @@ export const ETCD_VERSION = { etcdserver: '3.4.23', etcdcluster: '3.4.0' };
 /** Go's http.maxFormSize. */
 const MAX_FORM_BYTES = 10 << 20;
 const KEYS = '/v2/keys';
+const KEY_METHODS: ReadonlySet<string> = new Set<KeyMethod>(['HEAD', 'GET', 'PUT', 'POST', 'DELETE']);
 
 export interface EtcdHttpOptions {
   /** Member name (the DistKV node name). */
@@ -72,6 +73,7 @@ export class EtcdHttpServer {
   private readonly fixedError: string[];
   private readonly fixedEventBlock: string;
   private readonly fixedErrorBlock: string;
+  private readonly notAllowedBlock = block([...flat(CORS), 'Content-Type', 'text/plain; charset=utf-8', 'X-Content-Type-Options', 'nosniff']);
   readonly memberId: string;
   readonly clusterId: string;
   private clientUrl = '';
@@ -87,7 +89,7 @@ export class EtcdHttpServer {
     this.fixedError = [...flat(CORS), 'X-Etcd-Cluster-Id', this.clusterId, 'Content-Type', 'application/json'];
     this.fixedEventBlock = block(this.fixedEvent);
     this.fixedErrorBlock = block(this.fixedError);
-    this.server = createServer({ keepAlive: true }, (req, res) => this.handle(req, res));
+    this.server = createServer({ keepAlive: true, requireHostHeader: false }, (req, res) => this.handle(req, res));
     this.fastServer = new FastHttpServer((r) => this.fast(r), this.server);
     this.server.on('clientError', (_err, socket) => {
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n400 Bad Request');
@@ -128,13 +130,12 @@ export class EtcdHttpServer {
     const q = url.indexOf('?');
     const rawPath = q < 0 ? url : url.slice(0, q);
     const rawQuery = q < 0 ? '' : url.slice(q + 1);
-    let path: string;
-    try {
-      path = decodeURIComponent(rawPath);
-    } catch {
-      return this.plain(res, 400, '400 Bad Request');
+    if (req.httpVersion === '1.1' && req.headers.host === undefined) {
+      // Go's text for it (node's own check is off so that we can answer as etcd does)
+      return this.goBadRequest(res, 'Bad Request: missing required Host header');
     }
-    if (!path.startsWith('/')) return this.plain(res, 400, '400 Bad Request');
+    const path = pathUnescape(rawPath);
+    if (typeof path !== 'string' || !path.startsWith('/')) return this.goBadRequest(res, 'Bad Request');
     const clean = cleanPath(path);
     if (clean !== path) {
       res.writeHead(301, { ...CORS, Location: clean + (q < 0 ? '' : '?' + rawQuery), 'Content-Type': 'text/html; charset=utf-8' });
@@ -201,6 +202,13 @@ export class EtcdHttpServer {
     return [{ name: this.opts.name, id: this.memberId, clientURLs: [this.clientUrl] }, ...(this.opts.peers?.() ?? [])];
   }
 
+  /** net/http's answer to a request it cannot read: status text as body, connection closed. */
+  private goBadRequest(res: ServerResponse, reason: string): void {
+    const text = `400 ${reason}`;
+    res.writeHead(400, reason, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close', 'Content-Length': text.length });
+    res.end(text);
+  }
+
   private allow(res: ServerResponse, m: string, ...ms: string[]): boolean {
     if (ms.includes(m)) return true;
     res.setHeader('Allow', ms.join(','));
@@ -233,7 +241,7 @@ export class EtcdHttpServer {
   // ---- /v2/keys ----
 
   private keys(req: IncomingMessage, res: ServerResponse, m: string, keyPath: string, rawQuery: string): void {
-    if (!this.allow(res, m, 'HEAD', 'GET', 'PUT', 'POST', 'DELETE')) {
+    if (!this.allow(res, m, ...KEY_METHODS)) {
       req.resume();
       return;
     }
@@ -313,16 +321,14 @@ export class EtcdHttpServer {
     const q = t.indexOf('?');
     const rawPath = q < 0 ? t : t.slice(0, q);
     if (rawPath.length > KEYS.length && rawPath.charCodeAt(KEYS.length) !== 47 /* / */) return undefined;
-    let path = rawPath;
-    if (rawPath.includes('%')) {
-      try {
-        path = decodeURIComponent(rawPath);
-      } catch {
-        return undefined;
-      }
+    const path = rawPath.includes('%') ? pathUnescape(rawPath) : rawPath;
+    if (typeof path !== 'string' || cleanPath(path) !== path) return undefined;
+    if (!KEY_METHODS.has(r.method)) {
+      // methods node:http does not even parse (Go takes any token): etcd's 405
+      const body = 'Method Not Allowed\n';
+      return { head: `${statusLine(405)}Allow: ${[...KEY_METHODS].join(',')}\r\n${this.notAllowedBlock}Date: ${httpDate()}\r\nContent-Length: ${body.length}\r\n\r\n`, body };
     }
-    if (cleanPath(path) !== path) return undefined;
-    const a = this.answerKeys(r.method, path.slice(KEYS.length), q < 0 ? '' : t.slice(q + 1), r.body, undefined);
+    const a = this.answerKeys(r.method as KeyMethod, path.slice(KEYS.length), q < 0 ? '' : t.slice(q + 1), r.body, undefined);
     if (!('status' in a)) return undefined;
     const idx = String(a.index);
     const head =

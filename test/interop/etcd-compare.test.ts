@@ -2,6 +2,7 @@
 // errorCode/message/cause, action, node shape and values must match; indexes are compared
 // relative to the X-Etcd-Index before each case, expirations only for presence.
 import { strict as assert } from 'node:assert';
+import { connect } from 'node:net';
 import { RealClock } from '../../lib/runtime/clock.js';
 import { startEtcdFrontend, type EtcdFrontend } from '../../lib/etcd/index.js';
 import { Store } from '../../store/store.js';
@@ -37,6 +38,23 @@ function normalize(v: unknown, b: number, loose: boolean): unknown {
     return out;
   }
   return v;
+}
+
+/** Sends `bytes`, half-closes, returns the status line and the body as the server sent them. */
+function rawExchange(port: number, bytes: string): Promise<{ status: string; body: string }> {
+  return new Promise((resolve) => {
+    const s = connect(port, '127.0.0.1');
+    let out = '';
+    const done = () => {
+      const cut = out.indexOf('\r\n\r\n');
+      resolve({ status: out.split('\r\n')[0]!, body: cut < 0 ? '' : out.slice(cut + 4) });
+    };
+    s.on('data', (d) => (out += d.toString('utf8')));
+    s.on('close', done);
+    s.on('error', () => {});
+    s.setTimeout(5000, () => s.destroy());
+    s.end(bytes);
+  });
 }
 
 async function currentIndex(url: string): Promise<number> {
@@ -153,5 +171,40 @@ describe('etcd v2 API: real etcd vs ours, same requests', function () {
     assert.deepEqual(mine[0], theirs[0]);
     assert.equal((theirs[0]!.body as { errorCode: number }).errorCode, 401);
     assert.equal(mine[1]!.status, theirs[1]!.status);
+  });
+
+  it('bad HTTP on the socket: etcd\'s answer, or 400 where etcd just closes the connection', async () => {
+    const host = 'Host: x\r\n';
+    const cases = [
+      '\x00\x01garbage\r\n\r\n',
+      `GET /v2/keys HTTP/9.9\r\n${host}\r\n`,
+      `GET /v2/keys/a b HTTP/1.1\r\n${host}\r\n`,
+      'GET /v2/keys/a HTTP/1.1\r\n\r\n',
+      'GET /version HTTP/1.1\r\n\r\n',
+      `PUT /v2/keys/a HTTP/1.1\r\n${host}Content-Length: -5\r\n\r\n`,
+      `PUT /v2/keys/a HTTP/1.1\r\n${host}Content-Length: 5\r\nContent-Length: 6\r\n\r\nvalue`,
+      `GET / HTTP/1.1\r\n${host}Bad Header\r\n\r\n`,
+      `GET v2/keys HTTP/1.1\r\n${host}\r\n`,
+      `PATCH /v2/keys/a HTTP/1.1\r\n${host}\r\n`,
+      `FOO /v2/keys/a HTTP/1.1\r\n${host}\r\n`,
+      `GET /v2/keys/%zz HTTP/1.1\r\n${host}\r\n`,
+      `GET /v2/keys/%ff HTTP/1.1\r\n${host}\r\n`,
+      `GET /v2/keys/a+b HTTP/1.1\r\n${host}\r\n`,
+      `GET /v2/keys/a?x=%zz HTTP/1.1\r\n${host}\r\n`,
+      `PUT /v2/keys/te HTTP/1.1\r\n${host}Transfer-Encoding: chunked\r\nContent-Type: application/x-www-form-urlencoded\r\n\r\n7\r\nvalue=1\r\n0\r\n\r\n`,
+    ];
+    const json = (t: string) => {
+      try {
+        const v = JSON.parse(t) as Record<string, unknown>;
+        return normalize(v, 0, true);
+      } catch {
+        return t;
+      }
+    };
+    for (const c of cases) {
+      const [theirs, mine] = await Promise.all([rawExchange(etcd!.clientPort, c), rawExchange(ours!.port, c)]);
+      if (theirs.status === '') assert.equal(mine.status, 'HTTP/1.1 400 Bad Request', JSON.stringify(c));
+      else assert.deepEqual([mine.status, json(mine.body)], [theirs.status, json(theirs.body)], JSON.stringify(c));
+    }
   });
 });
