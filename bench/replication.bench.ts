@@ -44,18 +44,26 @@ async function preloadedCluster(seed: string, n: number, initial?: (store: Store
   return sim;
 }
 
+/**
+ * Every actor announces itself at start (asyncactor's vers + init, on both actors): lets that
+ * storm of events drain from the gossip queues, as in a cluster that has been running. Returns
+ * the virtual ms it took.
+ */
+async function drain(sim: Simulation<ReplicaSimNode>): Promise<number> {
+  const nodes = sim.names().map((x) => sim.node(x)!);
+  const t = sim.now();
+  await sim.runFor(5_000);
+  await sim.runUntil(() => nodes.every((x) => x.serf.queues.events.numQueued() === 0), 300_000);
+  const ms = sim.now() - t;
+  await sim.runFor(2_000);
+  return ms;
+}
+
 /** Virtual ms from a write on n1 until all other nodes applied it; and memberlist's alive change. */
 async function writeToAll(seed: number, n: number): Promise<{ write: number; alive: number; drainMs: number }> {
   const sim = await preloadedCluster(`write-${seed}`, n);
   const nodes = sim.names().map((x) => sim.node(x)!);
-  // every actor announces itself at start (asyncactor's vers + init, on both actors): let that
-  // storm of events drain from the gossip queues first, as in a cluster that has been running
-  const drained = () => nodes.every((x) => x.serf.queues.events.numQueued() === 0);
-  const t = sim.now();
-  await sim.runFor(5_000);
-  await sim.runUntil(drained, 300_000);
-  const drainMs = sim.now() - t;
-  await sim.runFor(2_000);
+  const drainMs = await drain(sim);
   let got = 0;
   for (const node of nodes.slice(1)) {
     const off = node.store.onChange((ev) => {
@@ -109,7 +117,7 @@ async function heal(n: number, keys: number, writes: number): Promise<HealFigure
   const { records } = readFile(Buffer.concat([...snapshotChunks(origin)]));
   const sim = await preloadedCluster('heal', n, (store) => void loadRecords(store, records));
   const loadCpuMs = cpuMs(c0);
-  await sim.runFor(5_000);
+  await drain(sim);
   const names = sim.names();
   const [a, b] = [names.slice(0, n / 2), names.slice(n / 2)];
   sim.partition([a, b]);
