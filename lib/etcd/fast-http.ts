@@ -15,6 +15,7 @@ const HEAD_END = Buffer.from('\r\n\r\n');
  * ones go to node:http, which answers 431.
  */
 const MAX_HEAD_BYTES = 1 << 20;
+const BIG_BODY_BYTES = 256 << 10;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/;
 const BAD_VALUE = /[\x00-\x08\x0a-\x1f\x7f]/;
 const BAD_TARGET = /[^\x21-\x7e]|#/;
@@ -175,7 +176,8 @@ export class FastHttpServer {
     const next = bodyStart + Math.max(0, length);
     // Go's maxFormSize; bigger bodies get etcd's "POST too large" from the node:http path
     if (length > 10 << 20) return 'handover';
-    if (buf.length < next) return 'more';
+    // a big body still coming: node:http streams it (gathering it here would copy it per chunk)
+    if (buf.length < next) return length > BIG_BODY_BYTES ? 'handover' : 'more';
     let body: string | undefined;
     if ((method === 'PUT' || method === 'POST') && ctype.split(';')[0]!.trim().toLowerCase() === 'application/x-www-form-urlencoded')
       body = buf.toString('utf8', bodyStart, next);
