@@ -1,6 +1,6 @@
 // Our client against our server on one loopback TCP connection: sequential and pipelined
 // set_value / get_value, against a reference measured in the same run: a bare msgpack-over-TCP
-// echo (same codec, same framing, no store), the ceiling for any server here.
+// echo (same codec, same framing, batched writes, no store), the ceiling for any server here.
 import { createServer } from 'node:net';
 import { DistkvClient } from '../lib/client/client.js';
 import { connectTcp } from '../lib/client/tcp.js';
@@ -12,12 +12,18 @@ import { Path } from '../store/path.js';
 const N = Number(process.env.BENCH_N ?? 20_000);
 const VALUE = 'x'.repeat(64);
 
+/**
+ * The ceiling: a msgpack-over-TCP echo with the same codec and framing and no store, batching as
+ * well as a server can (one write per incoming chunk, one write per client turn).
+ */
 async function echoReference(inFlight: number): Promise<number> {
   const enc = new Encoder();
   const srv = createServer((sock) => {
+    sock.setNoDelay(true);
     const dec = new MsgStreamDecoder();
     sock.on('data', (b) => {
-      for (const m of dec.push(b)) sock.write(enc.encode({ changed: true, tock: 1, seq: (m as ValueObject).seq ?? 0 }));
+      const replies = dec.push(b).map((m) => enc.encode({ changed: true, tock: 1, seq: (m as ValueObject).seq ?? 0 }));
+      sock.write(replies.length === 1 ? replies[0]! : Buffer.concat(replies));
     });
   });
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
@@ -29,7 +35,9 @@ async function echoReference(inFlight: number): Promise<number> {
   const t0 = performance.now();
   await new Promise<void>((done) => {
     const pump = (): void => {
-      while (sent < N && sent - got < inFlight) s.write(enc.encode({ path: Path.of('bench', sent % 1000), value: VALUE, nchain: 0, action: 'set_value', seq: ++sent }));
+      const batch: Uint8Array[] = [];
+      while (sent < N && sent - got < inFlight) batch.push(enc.encode({ path: Path.of('bench', sent % 1000), value: VALUE, nchain: 0, action: 'set_value', seq: ++sent }));
+      if (batch.length) s.write(batch.length === 1 ? batch[0]! : Buffer.concat(batch));
     };
     s.onData((b) => {
       got += dec.push(b).length;
@@ -60,13 +68,14 @@ async function ours(client: DistkvClient, inFlight: number, op: 'set' | 'get'): 
 }
 
 export async function main(): Promise<void> {
-  const logger = new MemoryLogger();
+  // warnings only: a debug-level MemoryLogger keeps a record per request (that was most of the old figure's GC)
+  const logger = new MemoryLogger('warn');
   const transport = await listenTcp({ host: '127.0.0.1', port: 0, logger });
   const server = new DistkvServer({ name: 'bench', clock: new RealClock(), logger, clientTransport: transport, init: 'x' });
   await server.start();
   const client = await DistkvClient.connect({ port: transport.localAddr().port });
   const fmt = (x: number): string => `${(x / 1000).toFixed(1)} k ops/s`;
-  for (const inFlight of [1, 32]) {
+  for (const inFlight of [1, 32, 256]) {
     const ref = await echoReference(inFlight);
     const set = await ours(client, inFlight, 'set');
     const get = await ours(client, inFlight, 'get');

@@ -152,7 +152,6 @@ export class ServerConnection {
       return;
     }
     this.lastSeq = seq;
-    this.log.debug('request', { conn: this.id, seq, action: String(req.get('action')) });
     if (this.ctx.counters) this.ctx.counters.commands++;
     const action = req.get('action');
     if (typeof action === 'string' && authOf(this).refuses(action)) {

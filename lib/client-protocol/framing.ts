@@ -24,9 +24,15 @@ export interface ChannelHandlers {
   closed(err?: TransportError): void;
 }
 
+/** Queued output above this is written at once rather than at the end of the turn. */
+const FLUSH_BYTES = 64 << 10;
+
 export class MsgChannel {
   private readonly decoder: MsgStreamDecoder;
   private readonly enc = new Encoder();
+  private outQueue: Uint8Array[] = [];
+  private outBytes = 0;
+  private flushQueued = false;
   private blocked = false;
   private drainWaiters: (() => void)[] = [];
   private pendingInput: Uint8Array[] = [];
@@ -83,10 +89,36 @@ export class MsgChannel {
     return new Promise((resolve) => this.drainWaiters.push(resolve));
   }
 
-  /** Packs and writes one message; throws EncodeError for an unpackable value (nothing sent). */
+  /**
+   * Packs one message and queues it; throws EncodeError for an unpackable value (nothing sent).
+   * Messages sent in the same turn of the event loop go out in one write (a syscall per message
+   * was most of the cost of a pipelined client; see bench/client-protocol.bench.ts).
+   */
   send(msg: Value): void {
     if (this.closed) return;
     const bytes = this.enc.encode(msg);
+    this.outQueue.push(bytes);
+    this.outBytes += bytes.length;
+    if (this.outBytes >= FLUSH_BYTES) this.flush();
+    else if (!this.flushQueued) {
+      this.flushQueued = true;
+      queueMicrotask(this.flushTask);
+    }
+  }
+
+  private readonly flushTask = (): void => {
+    this.flushQueued = false;
+    this.flush();
+  };
+
+  /** Writes what send() queued. */
+  flush(): void {
+    const q = this.outQueue;
+    if (!q.length) return;
+    const bytes = q.length === 1 ? q[0]! : Buffer.concat(q, this.outBytes);
+    this.outQueue = [];
+    this.outBytes = 0;
+    if (this.closed) return;
     if (!this.stream.write(bytes)) this.blocked = true;
   }
 
@@ -109,6 +141,7 @@ export class MsgChannel {
   }
 
   close(): void {
+    this.flush();
     this.stream.end();
   }
 

@@ -128,11 +128,17 @@ export class DistkvClient {
 
   /** A request with a single reply (the reply map, `seq` and all). */
   request(action: string, params: Msg = {}): Promise<Msg> {
+    return this.call({ ...params, action, seq: 0 });
+  }
+
+  /** request() for a message we built ourselves (no copy): `seq` is filled in. */
+  private call(msg: Msg): Promise<Msg> {
     if (this.closeErr) return Promise.reject(this.closeErr);
     const seq = ++this.seq;
+    msg.seq = seq;
     return new Promise((resolve, reject) => {
       this.pending.set(seq, { kind: 'single', resolve, reject });
-      this.send({ ...params, action, seq });
+      this.channel.send(msg);
     });
   }
 
@@ -205,7 +211,7 @@ export class DistkvClient {
   // ---- the python client's API ----
 
   get(path: Path, opts: { nchain?: number } = {}): Promise<Msg> {
-    return this.request('get_value', { path, nchain: opts.nchain ?? 0 });
+    return this.call({ path, nchain: opts.nchain ?? 0, action: 'get_value', seq: 0 });
   }
 
   set(path: Path, value: Value, opts: { nchain?: number; chain?: Value; prev?: Value; idem?: boolean } = {}): Promise<Msg> {
@@ -213,7 +219,9 @@ export class DistkvClient {
     if ('prev' in opts) p.prev = opts.prev as Value;
     if ('chain' in opts) p.chain = opts.chain as Value;
     if (opts.idem !== undefined) p.idem = opts.idem;
-    return this.request('set_value', p);
+    p.action = 'set_value';
+    p.seq = 0;
+    return this.call(p);
   }
 
   delete(path: Path, opts: { nchain?: number; chain?: Value; prev?: Value } = {}): Promise<Msg> {
