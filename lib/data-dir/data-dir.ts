@@ -5,7 +5,8 @@
 //   it are fsynced; concurrent writers share one fsync. Costs are in bench/data-dir.bench.ts.
 // - 'interval': python DistKV's way: flush after 1 s idle or 100 records, replies do not wait
 //   (a crash can lose the last second of acknowledged writes).
-// A log past `rotateBytes` starts the next generation: new log first, then the snapshot of the
+// A log past `rotateBytes` and past the last snapshot's size starts the next generation: new log
+// first, then the snapshot of the
 // same instant (both set up synchronously, so no change falls between), then the old log closes
 // and generations older than `keep` are deleted.
 import { mkdir, unlink } from 'node:fs/promises';
@@ -30,7 +31,7 @@ export interface DataDirOptions {
   clock: Clock;
   logger: Logger;
   fsync?: FsyncPolicy;
-  /** A log this big starts a new generation (default 64 MiB). */
+  /** A log this big, and at least as big as the last snapshot, starts a new generation (default 64 MiB). */
   rotateBytes?: number;
   /** Generations kept on disk, the current one included (default 2). */
   keep?: number;
@@ -159,6 +160,7 @@ export class DataDir {
   private rotating: Promise<void> | undefined;
   private closed = false;
   private rotations = 0;
+  private snapshotBytes = 0;
   private syncsDone = 0;
   private waitsDone = 0;
   private readonly log: SubLogger;
@@ -244,12 +246,13 @@ export class DataDir {
     await syncDir(this.o.dir);
     await this.cur.sync.flush();
     await writeFileAtomic(dataFilePath(this.o.dir, gen, 'snap'), snap);
+    this.snapshotBytes = snap.reduce((n, c) => n + c.length, 0);
     if (old) {
       await old.close();
       this.retire(old);
       this.rotations++;
     }
-    this.log.info('generation started', { gen, snapshotBytes: snap.reduce((n, c) => n + c.length, 0) });
+    this.log.info('generation started', { gen, snapshotBytes: this.snapshotBytes });
     await this.prune(gen);
   }
 
@@ -260,7 +263,9 @@ export class DataDir {
   }
 
   private grew(): void {
-    if (this.cur && this.cur.bytes >= this.o.rotateBytes && !this.rotating && !this.closed)
+    // a snapshot is rewritten at most once per its own size of log, so a big store does not
+    // spend its time (and event-loop pauses: the snapshot is built synchronously) on snapshots
+    if (this.cur && this.cur.bytes >= Math.max(this.o.rotateBytes, this.snapshotBytes) && !this.rotating && !this.closed)
       void this.rotate().catch((e: unknown) => this.log.error('log rotation failed', { error: String(e) }));
   }
 
