@@ -6,9 +6,8 @@
 // - 'interval': python DistKV's way: flush after 1 s idle or 100 records, replies do not wait
 //   (a crash can lose the last second of acknowledged writes).
 // A log past `rotateBytes` and past the last snapshot's size starts the next generation: new log
-// first, then the snapshot of the
-// same instant (both set up synchronously, so no change falls between), then the old log closes
-// and generations older than `keep` are deleted.
+// first, then the snapshot of the same instant (both set up synchronously, so no change falls
+// between), then the old log closes and generations older than `keep` are deleted.
 import { mkdir, unlink } from 'node:fs/promises';
 import { SubLogger, type Clock, type Logger, type Timer } from '../../gossip/runtime.js';
 import { ChangeLogWriter, snapshotChunks } from '../../store/files.js';
