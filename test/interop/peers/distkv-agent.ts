@@ -23,11 +23,21 @@ export interface DistkvAgentOptions {
 
 /** Starts `distkv agent -node … -bind … -rpc-addr …` (stop() = SIGINT, a graceful leave). */
 export async function startDistkvAgent(o: DistkvAgentOptions): Promise<DistkvAgent> {
-  const bind = o.bind ?? `127.0.0.1:${await freePort()}`;
-  const rpcAddr = o.rpcAddr ?? `127.0.0.1:${await freePort()}`;
-  const args = o.args ?? [];
-  const p = spawnPeer(process.execPath, ['--import', 'tsx', 'lib/cli.ts', 'agent', `-node=${o.node}`, `-bind=${bind}`, `-rpc-addr=${rpcAddr}`, ...args], { stopSignal: 'SIGINT' });
-  const ready = o.ready ?? (args.some((a) => /^--?join[= ]?/.test(a)) ? /Join completed/ : /distkv agent running/);
-  await waitForOutput(p, ready, o.readyTimeoutMs ?? 30_000, `distkv agent ${o.node}`);
-  return Object.assign(p, { node: o.node, bind, rpcAddr });
+  // With ports of our choosing, a lost race for a port (another test grabbed it) is retried.
+  const attempts = o.bind || o.rpcAddr ? 1 : 3;
+  for (let attempt = 1; ; attempt++) {
+    const bind = o.bind ?? `127.0.0.1:${await freePort()}`;
+    const rpcAddr = o.rpcAddr ?? `127.0.0.1:${await freePort()}`;
+    const args = o.args ?? [];
+    const p = spawnPeer(process.execPath, ['--import', 'tsx', 'lib/cli.ts', 'agent', `-node=${o.node}`, `-bind=${bind}`, `-rpc-addr=${rpcAddr}`, ...args], { stopSignal: 'SIGINT' });
+    const ready = o.ready ?? (args.some((a) => /^--?join[= ]?/.test(a)) ? /Join completed/ : /distkv agent running/);
+    try {
+      await waitForOutput(p, ready, o.readyTimeoutMs ?? 30_000, `distkv agent ${o.node}`);
+    } catch (e) {
+      await p.kill();
+      if (attempt < attempts && /address already in use/i.test(p.logs())) continue;
+      throw e;
+    }
+    return Object.assign(p, { node: o.node, bind, rpcAddr });
+  }
 }
