@@ -10,13 +10,14 @@
 // between), then the old log closes and generations older than `keep` are deleted.
 import { mkdir, unlink } from 'node:fs/promises';
 import { SubLogger, type Clock, type Logger, type Timer } from '../../gossip/runtime.js';
-import { ChangeLogWriter, snapshotChunks } from '../../store/files.js';
+import { ChangeLogWriter } from '../../store/files.js';
 import type { ChangeEvent, Store } from '../../store/store.js';
 import { AppendFile, syncDir, writeFileAtomic } from '../runtime/files.js';
 import { GroupSync } from './group-sync.js';
 import { dataFilePath, listDataFiles } from './layout.js';
 import { lockDataDir } from './lock.js';
 import { restoreDataDir, type RestoreResult } from './restore.js';
+import { captureSnapshot, encodeSnapshot } from './snapshot.js';
 
 export type FsyncPolicy = 'ack' | 'interval';
 
@@ -133,25 +134,6 @@ class GenLog {
   }
 }
 
-/** Small records joined into buffers of about `size` bytes: one write per buffer, not per record. */
-function coalesce(chunks: Iterable<Uint8Array>, size: number): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  let parts: Uint8Array[] = [];
-  let n = 0;
-  const flush = (): void => {
-    if (parts.length) out.push(parts.length === 1 ? parts[0]! : Buffer.concat(parts, n));
-    parts = [];
-    n = 0;
-  };
-  for (const c of chunks) {
-    parts.push(c);
-    n += c.length;
-    if (n >= size) flush();
-  }
-  flush();
-  return out;
-}
-
 export class DataDir {
   private cur: GenLog | undefined;
   private readonly retiring = new Set<GenLog>();
@@ -235,17 +217,24 @@ export class DataDir {
       await file.close();
       return;
     }
-    // synchronous from here to the snapshot's bytes: the new log takes every change after this
-    // instant and the snapshot holds everything before it
+    // synchronous from here to the capture: the new log takes every change after this instant
+    // and the snapshot holds everything before it (encoded and written afterwards: snapshot.ts)
     const old = this.cur;
     old?.detach();
     if (old) this.retiring.add(old);
     this.cur = new GenLog(gen, file, this.o.store, this.o, this.log, () => this.grew());
-    const snap = coalesce(snapshotChunks(this.o.store, { checked: true, full: true }), 1 << 20);
+    const snap = captureSnapshot(this.o.store);
     await syncDir(this.o.dir);
     await this.cur.sync.flush();
-    await writeFileAtomic(dataFilePath(this.o.dir, gen, 'snap'), snap);
-    this.snapshotBytes = snap.reduce((n, c) => n + c.length, 0);
+    let bytes = 0;
+    const counted = async function* (): AsyncGenerator<Uint8Array> {
+      for await (const c of encodeSnapshot(snap)) {
+        bytes += c.length;
+        yield c;
+      }
+    };
+    await writeFileAtomic(dataFilePath(this.o.dir, gen, 'snap'), counted());
+    this.snapshotBytes = bytes;
     if (old) {
       await old.close();
       this.retire(old);
