@@ -3,7 +3,6 @@
 # not do things, test_acl, and auth switched off again. One JSON line per step: [step, result]
 # (tocks as "T"; errors as ["error", class, message]).
 # Usage: distkv-py-python distkv-py-client-admin-script.py PORT SAVEFILE
-import json
 import os
 import sys
 
@@ -11,31 +10,12 @@ import anyio
 from distkv.auth import gen_auth, loader
 from distkv.client import open_client
 from distkv.default import CFG
-from distkv.exceptions import ServerError
-from distkv.util import P, Path, attrdict, combine_dict
+from distkv.util import P, attrdict, combine_dict
+from distkv_py_steps import emit, step as step0
 
 
-def norm(v):
-    if isinstance(v, Path):
-        return ["P", str(v)]
-    if isinstance(v, dict):
-        return {str(k): ("T" if k == "tock" else norm(x)) for k, x in v.items() if k not in ("seq", "wseq")}
-    if isinstance(v, (list, tuple)):
-        return [norm(x) for x in v]
-    if isinstance(v, bytes):
-        return ["b", v.hex()]
-    return v
-
-
-def emit(step, v):
-    print(json.dumps([step, norm(v)], sort_keys=True), flush=True)
-
-
-async def step(name, coro):
-    try:
-        emit(name, await coro)
-    except (ServerError, RuntimeError) as e:
-        emit(name, ["error", type(e).__name__, str(e)])
+def step(name, coro):
+    return step0(name, coro, detail=True)
 
 
 def cfg(port, auth=None):

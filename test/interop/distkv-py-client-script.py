@@ -2,37 +2,13 @@
 # line per step: [step, result]. tock values are replaced by "T" (they count every message a
 # server ever sent, so they differ between servers); errors print as ["error", class name].
 # Usage: distkv-py-python distkv-py-client-script.py PORT
-import json
 import sys
 
 import anyio
 from distkv.client import open_client
 from distkv.default import CFG
-from distkv.exceptions import ServerError
-from distkv.util import P, Path, attrdict, combine_dict
-
-
-def norm(v):
-    if isinstance(v, Path):
-        return ["P", str(v)]
-    if isinstance(v, dict):
-        return {str(k): ("T" if k == "tock" else norm(x)) for k, x in v.items() if k not in ("seq", "wseq")}
-    if isinstance(v, (list, tuple)):
-        return [norm(x) for x in v]
-    if isinstance(v, bytes):
-        return ["b", v.hex()]
-    return v
-
-
-def emit(step, v):
-    print(json.dumps([step, norm(v)], sort_keys=True), flush=True)
-
-
-async def step(name, coro):
-    try:
-        emit(name, await coro)
-    except ServerError as e:
-        emit(name, ["error", type(e).__name__])
+from distkv.util import P, attrdict, combine_dict
+from distkv_py_steps import emit, step
 
 
 async def main(port):

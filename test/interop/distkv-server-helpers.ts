@@ -2,6 +2,8 @@
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DistkvClient } from '../../lib/client/client.js';
+import { DistkvNode } from '../../lib/node.js';
+import { MemoryLogger } from '../../lib/runtime/index.js';
 import { Path } from '../../store/path.js';
 import { freePort, runCommand, spawnPeer, waitForOutput, type PeerProcess } from './peers.js';
 
@@ -61,4 +63,17 @@ export async function setValue(port: number, path: string, value: string): Promi
   } finally {
     c.close();
   }
+}
+
+/** One of our nodes in this process on loopback (ephemeral gossip and client ports, fast pings). */
+export function inProcessNode(name: string, extra: Partial<Parameters<typeof DistkvNode.create>[0]> = {}): Promise<DistkvNode> {
+  return DistkvNode.create({
+    name,
+    logger: new MemoryLogger('warn'),
+    bind: { host: '127.0.0.1', port: 0 },
+    clientAddr: { host: '127.0.0.1', port: 0 },
+    profile: 'local',
+    ping: { cycle: 3, gap: 1 },
+    ...extra,
+  });
 }

@@ -5,26 +5,14 @@
 // msg_send on one reaches a msg_monitor on another (Serf user events).
 import { strict as assert } from 'node:assert';
 import { DistkvClient, ServerError, type ReplyStream } from '../../lib/client/client.js';
-import { DistkvNode } from '../../lib/node.js';
-import { MemoryLogger } from '../../lib/runtime/index.js';
+import type { DistkvNode } from '../../lib/node.js';
 import type { Value, ValueObject } from '../../store/codec.js';
 import { Path } from '../../store/path.js';
 import { waitFor } from './peers.js';
+import { inProcessNode as node } from './distkv-server-helpers.js';
 
 const LO = '127.0.0.1';
 const P = (s: string): Path => Path.parse(s);
-
-async function node(name: string, extra: Partial<Parameters<typeof DistkvNode.create>[0]> = {}): Promise<DistkvNode> {
-  return DistkvNode.create({
-    name,
-    logger: new MemoryLogger('warn'),
-    bind: { host: LO, port: 0 },
-    clientAddr: { host: LO, port: 0 },
-    profile: 'local',
-    ping: { cycle: 3, gap: 1 },
-    ...extra,
-  });
-}
 
 describe('interop: three of our servers', function () {
   this.timeout(90_000);
