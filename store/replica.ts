@@ -506,6 +506,7 @@ export class Replica {
             return self.isStopped;
           },
           gap: () => this.actor.config.gap,
+          cycle: () => this.actor.config.cycle,
           ...(this.opts.connect ? { connect: this.opts.connect } : {}),
           hostPort: (n) => hostPortOf(this.store, n, this.opts.hostPort ?? {}),
           seenMissing: (n): RangeSet | undefined => this.gapRepair.seenMissing(n),

@@ -71,6 +71,8 @@ export interface SyncHost {
   readonly stopped: boolean;
   /** Seconds. */
   gap(): number;
+  /** Seconds (the actor's cycle); bounds how long we wait for our own lost ticks. */
+  cycle?(): number;
   connect?: SyncConnector;
   hostPort(name: NodeName): [string, number];
   seenMissing(node: NodeName): RangeSet | undefined;
@@ -124,12 +126,29 @@ export async function fetchData(h: SyncHost, nodes: readonly NodeName[]): Promis
   return false;
 }
 
-/** python `do_send_missing`: ask for what is missing (growing delays) until nothing is. */
+/**
+ * python `do_send_missing`: ask for what is missing (growing delays) until nothing is.
+ *
+ * Unlike python, ticks of our OWN name are given up after 3 cycles (time for peers to re-send):
+ * they were written by an earlier incarnation of this server (restarted empty), and when no
+ * peer answered for them, nobody holds them (python keeps a tick missing when it arrives after
+ * the event that superseded it, and only the writer would answer `known`). We never re-issue
+ * them (our tick continues above), so they count as superseded: the sync ends, and peers that
+ * still ask for them get `known` from us. Python waits forever there (kill -9 + restart
+ * interop test).
+ */
 async function sendMissingUntilDone(h: SyncHost, fetchMissing: Set<NodeName>): Promise<void> {
   let clock = h.gap() * 1000;
+  const giveUpOwnAt = h.clock.now() + 3 * (h.cycle?.() ?? 5 * h.gap()) * 1000;
   while (fetchMissing.size && !h.stopped) {
     clock *= h.random.next() / 2 + 1;
     await sleep(h.clock, clock);
+    const own = fetchMissing.has(h.store.name) ? h.store.knownNode(h.store.name) : undefined;
+    if (own && h.clock.now() >= giveUpOwnAt) {
+      const lost = own.missing();
+      new SubLogger(h.logger, 'replica').warn('sync: ticks of our own name nobody holds count as superseded', { ticks: lost.toWire() });
+      own.reportSuperseded(lost, true);
+    }
     const msg: Record<NodeName, unknown> = {};
     let any = false;
     for (const name of [...fetchMissing]) {
