@@ -9,8 +9,11 @@
 // a new one). Most runs are small (3 nodes, short phases) to fit the budget; a fifth use 4–5.
 // A failure prints fast-check's seed + path and the case as JSON; replay with
 //   REPLICA_SEED=<seed> REPLICA_PATH=<path> npx mocha test/store/replication/replica-property.test.ts
-// or REPLICA_EXAMPLE='<json>' (one case, no shrinking). Counterexamples worth keeping go to
-// REGRESSIONS below.
+// or REPLICA_EXAMPLE='<json>' (one case, no shrinking); REPLICA_LOG=1 prints the nodes' debug logs.
+// Hunting: REPLICA_NODES=4,5,6 and REPLICA_STEPS=30 make bigger cases; REPLICA_GC=1 puts every
+// node in the delete group (REPLICA_GC_WAIT=25 stretches the waits and REPLICA_GC_MS=200000 the
+// quiet period after convergence, so tombstones really get purged); REPLICA_STATS=1 prints
+// purges, re-sends and virtual time per run. Counterexamples worth keeping go to REGRESSIONS below.
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 import { judge, storeDigest, ticksAgree, WriteLedger } from '../../../lib/sim/replica-check.js';
@@ -38,6 +41,8 @@ interface Case {
   restart: 'durable' | 'empty';
   /** sync: one seeded node, the others sync from it; preloaded: all ready at once (cheaper) */
   start?: 'sync' | 'preloaded';
+  /** every node in the delete group (fast delete actor): tombstones get purged as we go */
+  gc?: boolean;
   steps: Step[];
 }
 
@@ -56,10 +61,12 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
 
 const caseArb: fc.Arbitrary<Case> = fc.record({
   seed: fc.integer({ min: 1, max: 1_000_000 }),
-  nodes: fc.constantFrom(3, 3, 3, 4, 4, 5),
+  // REPLICA_NODES=4,5,6 to hunt in bigger clusters (slower)
+  nodes: fc.constantFrom(...(process.env.REPLICA_NODES ? process.env.REPLICA_NODES.split(',').map(Number) : [3, 3, 3, 4, 4, 5])),
   restart: fc.constantFrom('durable' as const, 'durable' as const, 'empty' as const),
   start: fc.constantFrom('sync' as const, 'preloaded' as const, 'preloaded' as const),
-  steps: fc.array(stepArb, { minLength: 1, maxLength: 14 }),
+  gc: process.env.REPLICA_GC ? fc.constant(true) : fc.constant(false),
+  steps: fc.array(stepArb, { minLength: 1, maxLength: Number(process.env.REPLICA_STEPS ?? 14) }),
 });
 
 interface Outcome {
@@ -73,13 +80,19 @@ interface Outcome {
 /** Runs one case to the end (heal, restarts, quiet period); the caller stops the nodes. */
 async function runCase(c: Case): Promise<Outcome> {
   const sim: Sim = new Simulation<ReplicaSimNode>({ seed: c.seed, log: process.env.REPLICA_LOG ? { level: 'debug', print: true } : { level: 'error' } });
-  const factory = replicaFactory(sim, { eventBuffer: 2, bigValueBytes: 4_096, ...(c.start === 'preloaded' ? { preloaded: {} } : {}) });
+  const factory = replicaFactory(sim, {
+    eventBuffer: 2,
+    bigValueBytes: 4_096,
+    ...(c.start === 'preloaded' ? { preloaded: {} } : {}),
+    ...(c.gc ? { deletePing: { cycle: 6, gap: 2, n_hosts: 3 } } : {}),
+  });
   const names = [...Array(c.nodes).keys()].map(name);
   for (const n of names) await sim.addNode(n, factory);
   const ledger = new WriteLedger();
   const ready = () => sim.upNames().every((n) => sim.node(n)?.replica.ready);
   assert.ok(await sim.runUntil(ready, 60_000), 'all ready at the start');
   ledger.write(sim.node(name(0))!.store, ['pre'], 1);
+  if (c.gc) sim.node(name(0))!.store.setValue([null, 'actor', 'del'], { nodes: names });
   await sim.runFor(2_000);
   const open: (() => void)[] = [];
   let wiped = false;
@@ -123,7 +136,7 @@ async function runCase(c: Case): Promise<Outcome> {
         sim.setLink({ loss: s.p });
         break;
       case 'wait':
-        await sim.runFor(s.ms);
+        await sim.runFor(c.gc ? Number(process.env.REPLICA_GC_WAIT ?? 5) * s.ms : s.ms); // the delete actor purges only after a few turns
         break;
     }
     await sim.runFor(400);
@@ -145,7 +158,14 @@ async function runCase(c: Case): Promise<Outcome> {
   const probe = sim.every(250, () => void (converged ||= same()));
   if (!converged) await sim.runFor(120_000, { stopWhen: () => converged });
   probe.cancel();
+  if (converged && c.gc) {
+    // the purges that follow must not undo it
+    await sim.runFor(Number(process.env.REPLICA_GC_MS ?? 60_000));
+    converged = same();
+  }
   const v = judge(live(), ledger);
+  if (process.env.REPLICA_STATS)
+    console.log(`purged ${sim.upNames().reduce((a, n) => a + sim.node(n)!.replica.deleteGc.stats.purged, 0)} resent ${sim.upNames().reduce((a, n) => a + sim.node(n)!.replica.gapRepair.stats.resent, 0)} t ${Math.round(sim.now() / 1000)}s`);
   // an empty restart may legitimately lose what only that node had: then only convergence counts
   const lost = wiped ? 0 : v.lost;
   const report = sim
