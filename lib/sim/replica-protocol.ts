@@ -20,7 +20,7 @@ interface RunState {
   ledger: WriteLedger;
   /** Writes that found no live, ready node (a client would have had an error). */
   refused: number;
-  /** Whether the run used keys from a generated workload (their count, for the summary). */
+  /** Keys of a generated workload (0: none), for the summary. */
   keys: number;
 }
 
@@ -109,7 +109,7 @@ export const replicaProtocol: SimProtocol<ReplicaSimNode> = {
   },
   workload(p, nodes, w) {
     if (p.sim) state(p.sim).keys = keySpace(w.writes);
-    return workloadSteps({ seed: p.seed ?? '1', nodes, durationMs: p.durationMs, ...w });
+    return workloadSteps({ seed: p.seed ?? '1', nodes, durationMs: p.durationMs, writes: w.writes, partitions: w.partitions, crashes: w.crashes, bigValues: w.bigValues });
   },
   async finish(sim, p): Promise<RunVerdict> {
     const quietMs = p.params.quiet !== undefined ? toMs(p.params.quiet, '--param quiet') : 120_000;
