@@ -34,7 +34,11 @@ const GROUPS: Record<string, Subcommand> = {
 };
 
 function usage(): string {
-  return `usage: distkv client [options] GROUP ...\n\noptions:\n${optHelp(GLOBAL)}\n\ngroups:\n  ${[DATA_USAGE, ADMIN_USAGE, AUTH_USAGE, ACL_USAGE, MSG_USAGE].join('\n  ').replace(/\n(?! {2})/g, '\n  ')}\n`;
+  return `usage: distkv client [options] GROUP ...\n\noptions:\n${optHelp(GLOBAL)}\n\ngroups:\n${[DATA_USAGE, ADMIN_USAGE, AUTH_USAGE, ACL_USAGE, MSG_USAGE]
+    .join('\n')
+    .split('\n')
+    .map((l) => `  ${l}`)
+    .join('\n')}\n`;
 }
 
 export async function run(argv: string[], io: { stdout?: (s: string) => void; stderr?: (s: string) => void } = {}): Promise<number> {
