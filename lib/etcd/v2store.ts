@@ -3,6 +3,7 @@
 // events. Writes are ordinary local DistKV changes (they replicate); changes that reach the
 // store otherwise (replication, native clients, TTL expiry) become etcd events too.
 import type { Clock } from '../../gossip/runtime.js';
+import { headNode } from '../../store/chain.js';
 import type { Value } from '../../store/codec-value.js';
 import { type Entry, NOT_GIVEN, walk } from '../../store/entry.js';
 import type { PathElement } from '../../store/path.js';
@@ -33,6 +34,11 @@ export interface V2StoreOptions {
   historySize?: number;
   /** Wall-clock milliseconds, for `expiration` (default Date.now). */
   wallNow?: () => number;
+  /**
+   * How long after a TTL's time a node that did not set the value waits for the setter's
+   * deletion before deleting it itself (default 2000 ms).
+   */
+  expiryGraceMs?: number;
 }
 
 /**
@@ -55,6 +61,7 @@ export class EtcdV2Store {
   readonly prefix: readonly PathElement[];
   private readonly clock: Clock;
   private readonly wallNow: () => number;
+  private readonly expiryGraceMs: number;
   private readonly created = new WeakMap<Entry, number>();
   /** modifiedIndex of the version a TTL was scheduled for (the expire event's prevNode shows it). */
   private readonly ttlIndex = new WeakMap<Entry, number>();
@@ -67,6 +74,7 @@ export class EtcdV2Store {
     this.clock = opts.clock;
     this.prefix = opts.prefix ?? ['etcd'];
     this.wallNow = opts.wallNow ?? Date.now;
+    this.expiryGraceMs = opts.expiryGraceMs ?? 2000;
     this.hub = new WatchHub(opts.historySize ?? 1000);
     this.ttl = new TtlTable(this.store, this.clock, (e) => this.expired(e));
     this.off = this.store.onChange((ev) => this.onStoreChange(ev));
@@ -201,16 +209,18 @@ export class EtcdV2Store {
   }
 
   /**
-   * Every node expires a value with a TTL on its own, at the time the value carries (the node
-   * that set it may be gone); a later version without one simply outlives the timer (TtlTable
-   * checks the entry's index).
+   * The node that set a value with a TTL deletes it at the time the value carries; every other
+   * node deletes it itself `expiryGraceMs` later unless that deletion has come (the setter may be
+   * gone), so the key expires everywhere with one deletion in the usual case. A later version
+   * without a TTL simply outlives the timer (TtlTable checks the entry's index).
    */
   private schedule(e: Entry): void {
     if (e.value === NOT_GIVEN) return;
     const at = expiresOf(e.value);
     if (at === undefined) return;
+    const setter = e.chain !== null && headNode(e.chain).name === this.store.name;
     this.ttlIndex.set(e, e.index);
-    this.ttl.set(e.path, at - this.wallNow());
+    this.ttl.set(e.path, at - this.wallNow() + (setter ? 0 : this.expiryGraceMs));
   }
 
   private emit(ev: EtcdEvent): V2Result {

@@ -1,9 +1,11 @@
-// TTLs across nodes: the expiry time travels with the value, and every node expires it on its
-// own clock (Clock seam) — with or without the node that set it — emitting etcd's `expire`.
+// TTLs across nodes: the expiry time travels with the value; the node that set it deletes it on
+// time, every other node (Clock seam) a grace period later unless that deletion came — so the key
+// expires everywhere with or without its setter, each node emitting etcd's `expire`.
 import { strict as assert } from 'node:assert';
 import { EtcdV2Store } from '../../../lib/etcd/v2store.js';
 import { EtcdError } from '../../../lib/etcd/errors.js';
 import type { EtcdEvent } from '../../../lib/etcd/history.js';
+import { headNode } from '../../../store/chain.js';
 import { Store } from '../../../store/store.js';
 import { updateToWire } from '../../../store/update-wire.js';
 import { ManualClock } from '../../store/replication/helpers.js';
@@ -40,7 +42,7 @@ function missing(v2: EtcdV2Store, key: string): boolean {
 
 describe('lib/etcd: TTL across nodes', () => {
   it('a key set with a TTL on A shows its TTL on B and expires on both, with an expire event each', () => {
-    const { clock, a, b, events } = pair(300);
+    const { clock, a, b, sb, events } = pair(300);
     const ea = events(a);
     const eb = events(b);
     a.set('/t', false, 'v', 2, false);
@@ -53,6 +55,10 @@ describe('lib/etcd: TTL across nodes', () => {
     assert.deepEqual(ea.map((e) => e.action), ['set', 'expire']);
     assert.deepEqual(eb.map((e) => e.action), ['set', 'expire']);
     assert.equal(eb[1]!.prevNode!.value, 'v');
+    // one deletion, A's: B waited for it instead of deleting too
+    clock.advance(5000);
+    assert.equal(headNode(sb.get(['etcd', 't'])!.chain!).name, 'a');
+    assert.equal(eb.length, 2);
   });
 
   it('the setter is gone: B expires the key by itself', () => {
@@ -64,6 +70,8 @@ describe('lib/etcd: TTL across nodes', () => {
     a.close();
     const eb = events(b);
     clock.advance(1001);
+    assert.equal(b.get('/dead', false, false).event.node.value, 'v'); // waiting for A's deletion
+    clock.advance(2000); // the grace period: A's deletion did not come
     assert.ok(missing(b, '/dead') && missing(b, '/dir') && missing(b, '/dir/in'));
     assert.deepEqual(eb.map((e) => [e.action, e.node.key]).sort(), [['expire', '/dead'], ['expire', '/dir']]);
   });
@@ -80,7 +88,7 @@ describe('lib/etcd: TTL across nodes', () => {
     assert.equal(a.get('/p', false, false).event.node.value, 'w');
     assert.equal(a.get('/p', false, false).event.node.ttl, undefined);
     assert.equal(b.get('/r', false, false).event.node.value, 'v');
-    clock.advance(5000);
+    clock.advance(4200);
     assert.ok(missing(a, '/r') && missing(b, '/r'));
   });
 
