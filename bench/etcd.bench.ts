@@ -3,7 +3,8 @@
 // (goals: PUT >= 2x etcd, GET >= 1.2x). Each server is its own process on loopback; the load
 // generator (wrk if installed, else autocannon) runs apart from both. CPU per request is read from
 // /proc for each server: it is steadier than req/s on a shared machine. ETCD_BENCH_SECONDS
-// (default 10) per measurement, ETCD_BENCH_ROUNDS (default 2) alternating rounds, best kept.
+// (default 10) per measurement, ETCD_BENCH_ROUNDS (default 2) alternating rounds, best kept;
+// ETCD_BENCH_TOOL=autocannon forces autocannon.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,6 +26,8 @@ const KEYS = 1000;
 const VALUE = 'v'.repeat(64);
 const WRK = '/usr/bin/wrk';
 const CLK_TCK = 100;
+/** wrk unless ETCD_BENCH_TOOL=autocannon or wrk is not installed. */
+const useWrk = () => process.env.ETCD_BENCH_TOOL !== 'autocannon' && existsSync(WRK);
 
 /** utime + stime of a process, in clock ticks (Linux /proc). */
 function cpuTicks(pid: number): number {
@@ -44,7 +47,7 @@ function cpuTicks(pid: number): number {
  */
 async function load(url: string, method: 'PUT' | 'GET', seconds: number, pids: number[]): Promise<Load> {
   const t0 = pids.reduce((s, p) => s + cpuTicks(p), 0);
-  const l = existsSync(WRK) ? await wrkLoad(url, method, seconds) : await autocannonLoad(url, method, seconds);
+  const l = useWrk() ? await wrkLoad(url, method, seconds) : await autocannonLoad(url, method, seconds);
   const ticks = pids.reduce((s, p) => s + cpuTicks(p), 0) - t0;
   return { ...l, cpuUs: (ticks * (1e6 / CLK_TCK)) / Math.max(1, l.rps * seconds) };
 }
@@ -147,7 +150,7 @@ export async function main(): Promise<void> {
     console.log('SKIPPED: no /usr/bin/etcd (Debian etcd-server)');
     return;
   }
-  if (!existsSync(WRK)) {
+  if (!useWrk()) {
     try {
       // @ts-expect-error autocannon ships no types
       await import('autocannon');
@@ -156,7 +159,7 @@ export async function main(): Promise<void> {
       return;
     }
   }
-  console.log(`load: ${existsSync(WRK) ? 'wrk -t1' : 'autocannon (in this process)'}, 64 connections, 64 B values over ${KEYS} keys; each server its own process`);
+  console.log(`load: ${useWrk() ? 'wrk -t1' : 'autocannon (in this process)'}, 64 connections, 64 B values over ${KEYS} keys; each server its own process`);
   const seconds = Number(process.env.ETCD_BENCH_SECONDS ?? 10);
   const etcd = await startEtcd({ extraArgs: ['--log-level=error'] });
   const ours = await startOurs();
