@@ -1,8 +1,9 @@
 // Replication in the simulator with real Replicas on our Serf (lib/sim/replica-node.ts):
 //
-// 1. write → all: one write on one of N nodes (default 1000), virtual time until every other
-//    node has applied it; median / p95 over seeds (default 20), 0 % loss, LAN profile, 1–2 ms
-//    links, clusters started converged (memberlist preload) and ready. Goal (issue 11):
+// 1. write → all: one write on a random one of N nodes (default 1000), virtual time until every
+//    other node has applied it; median / p95 over seeds × writes per seed (default 5 × 4: a
+//    cluster's start-up is most of the cost), 0 % loss, LAN profile, 1–2 ms links, clusters
+//    started converged (memberlist preload) and ready. Goal (issue 11):
 //    ≤ 2.0 s median, ≤ 2.5 s p95. Reference in the same run: memberlist's own broadcast of a
 //    metadata change (an alive message) through the same simulated cluster.
 // 2. heal: 100 nodes holding K keys (default 100 000) are split 50/50, 1 000 writes land on
@@ -11,7 +12,7 @@
 //    vs the encoded size of the entries each node was missing; and the time to identical stores.
 //    Goal: ≤ 2× + 64 B/node.
 //
-// Env: REPL_BENCH_NODES, REPL_BENCH_SEEDS, REPL_HEAL_NODES, REPL_HEAL_KEYS, REPL_HEAL_WRITES,
+// Env: REPL_BENCH_NODES, REPL_BENCH_SEEDS, REPL_BENCH_WRITES, REPL_HEAL_NODES, REPL_HEAL_KEYS, REPL_HEAL_WRITES,
 // REPL_BENCH_ONLY=write|heal.
 import { replicaFactory, type ReplicaSimNode } from '../lib/sim/replica-node.js';
 import { ticksAgree } from '../lib/sim/replica-check.js';
@@ -59,38 +60,44 @@ async function drain(sim: Simulation<ReplicaSimNode>): Promise<number> {
   return ms;
 }
 
-/** Virtual ms from a write on n1 until all other nodes applied it; and memberlist's alive change. */
-async function writeToAll(seed: number, n: number): Promise<{ write: number; alive: number; drainMs: number }> {
+/**
+ * One cluster (seed), drained; then `writes` timed writes, each on a random node, each followed
+ * by memberlist's own broadcast of a metadata change of another random node (the reference):
+ * virtual ms until every other node has applied / seen it.
+ */
+async function writeToAll(seed: number, n: number, writes: number): Promise<{ write: number[]; alive: number[]; drainMs: number }> {
   const sim = await preloadedCluster(`write-${seed}`, n);
   const nodes = sim.names().map((x) => sim.node(x)!);
   const drainMs = await drain(sim);
-  let got = 0;
-  for (const node of nodes.slice(1)) {
-    const off = node.store.onChange((ev) => {
-      if (ev.origin === 'remote' && ev.entry.path.length === 1 && ev.entry.path.elements[0] === 'bench') {
-        got++;
-        off();
-      }
-    });
+  const out = { write: [] as number[], alive: [] as number[], drainMs };
+  for (let w = 0; w < writes; w++) {
+    const writer = nodes[sim.random.int(n)]!;
+    let got = 0;
+    for (const node of nodes) {
+      if (node === writer) continue;
+      const off = node.store.onChange((ev) => {
+        if (ev.origin === 'remote' && ev.entry.path.length === 1 && ev.entry.path.elements[0] === `bench${w}`) {
+          got++;
+          off();
+        }
+      });
+    }
+    const t0 = sim.now();
+    writer.store.setValue([`bench${w}`], seed);
+    await sim.runUntil(() => got === n - 1, 60_000);
+    out.write.push(got === n - 1 ? sim.now() - t0 : Infinity);
+    await sim.runFor(2_000);
+    const tagged = nodes[sim.random.int(n)]!;
+    const metaOf = (x: ReplicaSimNode) => x.serf.memberlist.node(tagged.serf.name)?.meta.length ?? 0;
+    const before = nodes.map(metaOf);
+    const t1 = sim.now();
+    void tagged.serf.setTags(new Map([['bench', 'x'.repeat(w + 1)]])).catch(() => {});
+    const seenAll = () => nodes.every((x, i) => x === tagged || metaOf(x) !== before[i]);
+    const ok = await sim.runUntil(seenAll, 60_000);
+    out.alive.push(ok ? sim.now() - t1 : Infinity);
+    await sim.runFor(2_000);
   }
-  const t0 = sim.now();
-  nodes[0]!.store.setValue(['bench'], seed);
-  await sim.runUntil(() => got === n - 1, 60_000);
-  const write = got === n - 1 ? sim.now() - t0 : Infinity;
-  // reference: memberlist's own broadcast (n2 updates its metadata) through the same cluster
-  const ml = nodes[1]!.serf.memberlist;
-  let seen = 0;
-  const t1 = sim.now();
-  void nodes[1]!.serf.setTags(new Map([['bench', String(seed)]])).catch(() => {});
-  const metaOf = (x: ReplicaSimNode) => x.serf.memberlist.node(ml.name)?.meta.length ?? 0;
-  const base = metaOf(nodes[0]!);
-  await sim.runUntil(() => {
-    seen = 0;
-    for (const x of nodes) if (x !== nodes[1] && metaOf(x) !== base) seen++;
-    return seen === n - 1;
-  }, 60_000);
-  const alive = seen === n - 1 ? sim.now() - t1 : Infinity;
-  return { write, alive, drainMs };
+  return out;
 }
 
 interface HealFigures {
@@ -164,19 +171,20 @@ export async function main(): Promise<void> {
   const only = process.env.REPL_BENCH_ONLY;
   if (only !== 'heal') {
     const n = env('REPL_BENCH_NODES', 1000);
-    const seeds = env('REPL_BENCH_SEEDS', 20);
+    const seeds = env('REPL_BENCH_SEEDS', 5);
+    const per = env('REPL_BENCH_WRITES', 4);
     const writes: number[] = [];
     const alives: number[] = [];
     const t0 = performance.now();
     const c0 = process.cpuUsage();
     for (let s = 1; s <= seeds; s++) {
-      const r = await writeToAll(s, n);
-      writes.push(r.write);
-      alives.push(r.alive);
-      console.log(`  seed ${s}: write → all ${r.write.toFixed(0)} ms, memberlist alive → all ${r.alive.toFixed(0)} ms (start-up storm drained after ${(r.drainMs / 1000).toFixed(1)} s)`);
+      const r = await writeToAll(s, n, per);
+      writes.push(...r.write);
+      alives.push(...r.alive);
+      console.log(`  seed ${s}: write → all ${r.write.map((x) => x.toFixed(0)).join(' ')} ms; memberlist alive → all ${r.alive.map((x) => x.toFixed(0)).join(' ')} ms (start-up storm drained after ${(r.drainMs / 1000).toFixed(1)} s)`);
     }
     const [wm, wp, am, ap] = [quantile(writes, 0.5), quantile(writes, 0.95), quantile(alives, 0.5), quantile(alives, 0.95)];
-    console.log(`write → all ${n} nodes, ${seeds} seeds, 0 % loss: median ${(wm / 1000).toFixed(2)} s, p95 ${(wp / 1000).toFixed(2)} s (goal 2.0 / 2.5 s: ${(wm / 2000).toFixed(2)}x / ${(wp / 2500).toFixed(2)}x)`);
+    console.log(`write → all ${n} nodes, ${writes.length} writes (${seeds} seeds × ${per}), 0 % loss: median ${(wm / 1000).toFixed(2)} s, p95 ${(wp / 1000).toFixed(2)} s (goal 2.0 / 2.5 s: ${(wm / 2000).toFixed(2)}x / ${(wp / 2500).toFixed(2)}x)`);
     console.log(`  reference, same clusters: memberlist alive (meta) change → all: median ${(am / 1000).toFixed(2)} s, p95 ${(ap / 1000).toFixed(2)} s; write/alive ${(wm / am).toFixed(2)}x median`);
     console.log(`  took ${((performance.now() - t0) / 1000).toFixed(0)} s wall, ${(cpuMs(c0) / 1000).toFixed(0)} s cpu`);
   }
