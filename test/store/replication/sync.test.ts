@@ -79,4 +79,32 @@ describe('store/replication/sync', () => {
     assert.equal(await fetchData(h, ['down', 'peer']), true);
     assert.equal(h.ready, true);
   });
+
+  // a server restarted empty under its old name: ticks of its own name the peer lacks (lost with
+  // the earlier incarnation) are asked for, then count as superseded (python waits forever)
+  it('our own lost ticks are asked for, then count as superseded after 3 cycles; the sync ends and our tick continues', async () => {
+    const old = new Store('me', { tick: 0 });
+    old.setValue(['a'], 1);
+    const first = old.get(['a'])!;
+    const peer = new Store('peer', { tick: 0 });
+    peer.setValue(['p'], 'x');
+    peer.applyUpdate(updateToWire(first.chain!, first.path, 1, first.tock));
+    peer.node('me', 3); // the earlier "me" wrote ticks 1..3; the peer got tick 1 only
+    const clock = new ManualClock();
+    const store = new Store('me');
+    const infos: unknown[] = [];
+    const h = syncHost(store, peer, clock, infos, { cycle: () => 3 });
+    const done = fetchData(h, ['peer']);
+    await clock.run(5_000);
+    assert.equal(h.ready, false, 'still asking');
+    assert.deepEqual(infos[0], { missing: { me: [[2, 4]] } });
+    await clock.run(20_000);
+    assert.equal(await done, true);
+    assert.equal(h.ready, true);
+    const me = store.knownNode('me')!;
+    assert.ok(me.missing().isEmpty);
+    assert.ok(me.superseded.has(2) && me.superseded.has(3));
+    store.setValue(['b'], 2);
+    assert.equal(store.tick, 4, 'no tick of the earlier incarnation is re-issued');
+  });
 });
