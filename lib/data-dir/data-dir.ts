@@ -58,6 +58,9 @@ class GenLog {
   bytes = 0;
   records = 0;
   private sinceCheckpoint = 0;
+  private pendingBufs: Uint8Array[] = [];
+  private pendingBytes = 0;
+  private drainQueued = false;
   private failed: unknown;
   private idle: Timer | undefined;
   private off: (() => void) | undefined;
@@ -73,6 +76,8 @@ class GenLog {
   ) {
     this.sync = new GroupSync(() => {
       if (this.failed !== undefined) return Promise.reject(this.failed);
+      // the records not yet handed to the file go first, so the fsync covers them
+      this.drain();
       return this.file.sync();
     });
     this.w = new ChangeLogWriter(store, { checked: true });
@@ -95,14 +100,29 @@ class GenLog {
     if (!bytes.length) return;
     this.bytes += bytes.length;
     this.records++;
-    this.file.write(bytes).catch((e: unknown) => {
+    // records of one synchronous burst (a TCP chunk of requests, a delete_tree) become one write
+    this.pendingBufs.push(bytes);
+    this.pendingBytes += bytes.length;
+    if (!this.drainQueued) {
+      this.drainQueued = true;
+      queueMicrotask(() => this.drain());
+    }
+    this.sync.wrote();
+    if (this.o.fsync === 'interval' && this.records % INTERVAL_RECORDS === 0) void this.flushLogged();
+    else if (!this.idle) this.idle = this.o.clock.setTimer(this.o.flushIdleMs, () => void this.flushLogged());
+  }
+
+  private drain(): void {
+    this.drainQueued = false;
+    if (!this.pendingBufs.length) return;
+    const b = this.pendingBufs.length === 1 ? this.pendingBufs[0]! : Buffer.concat(this.pendingBufs, this.pendingBytes);
+    this.pendingBufs = [];
+    this.pendingBytes = 0;
+    this.file.write(b).catch((e: unknown) => {
       // a lost write must fail every later ack, not only this one's
       this.failed ??= e;
       this.log.error('change log write failed', { path: this.file.path, error: String(e) });
     });
-    this.sync.wrote();
-    if (this.o.fsync === 'interval' && this.records % INTERVAL_RECORDS === 0) void this.flushLogged();
-    else if (!this.idle) this.idle = this.o.clock.setTimer(this.o.flushIdleMs, () => void this.flushLogged());
   }
 
   private async flushLogged(): Promise<void> {
@@ -130,6 +150,7 @@ class GenLog {
     this.idle?.cancel();
     this.idle = undefined;
     await this.sync.flush();
+    this.drain();
     await this.file.close();
   }
 }
