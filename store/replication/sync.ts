@@ -135,15 +135,23 @@ export async function fetchData(h: SyncHost, nodes: readonly NodeName[]): Promis
  * the event that superseded it, and only the writer would answer `known`). We never re-issue
  * them (our tick continues above), so they count as superseded: the sync ends, and peers that
  * still ask for them get `known` from us. Python waits forever there (kill -9 + restart
- * interop test).
+ * interop test). The 3 cycles count from the last of our own ticks that did arrive: peers
+ * re-send a few entries per round, and a tick given up too early is refused when it comes
+ * (superseded ticks stay dead) while the peers keep its value — the partition property found
+ * exactly that (a crashed writer restarted empty, its first write re-sent last).
  */
 async function sendMissingUntilDone(h: SyncHost, fetchMissing: Set<NodeName>): Promise<void> {
   let clock = h.gap() * 1000;
-  const giveUpOwnAt = h.clock.now() + 3 * (h.cycle?.() ?? 5 * h.gap()) * 1000;
+  const patience = 3 * (h.cycle?.() ?? 5 * h.gap()) * 1000;
+  let giveUpOwnAt = h.clock.now() + patience;
+  let ownMissing = h.store.knownNode(h.store.name)?.missing().count() ?? 0;
   while (fetchMissing.size && !h.stopped) {
     clock *= h.random.next() / 2 + 1;
     await sleep(h.clock, clock);
     const own = fetchMissing.has(h.store.name) ? h.store.knownNode(h.store.name) : undefined;
+    const left = own?.missing().count() ?? 0;
+    if (left < ownMissing) giveUpOwnAt = h.clock.now() + patience; // still arriving
+    ownMissing = left;
     if (own && h.clock.now() >= giveUpOwnAt) {
       const lost = own.missing();
       new SubLogger(h.logger, 'replica').warn('sync: ticks of our own name nobody holds count as superseded', { ticks: lost.toWire() });

@@ -226,6 +226,17 @@ describe('store/replica in the simulator', function () {
         for (const st of stores) assert.equal(st.get(['p', 1])?.value, 'n1-1', st.name);
       },
     ],
+    [
+      // n2 wrote p:0..p:4 and crashed; restarted empty, it waited for its own ticks, which n3
+      // re-sent a few per round: it gave tick 1 up (superseded) 0.7 s before p:0 came, then
+      // refused it as stale (sync.ts: the 3 cycles now count from the last own tick that arrived)
+      'a writer restarted empty gets all its old writes back, however slowly they are re-sent',
+      '[1,2,[{"side":false,"node":0,"key":0,"del":false},{"side":false,"node":0,"key":1,"del":false},{"side":false,"node":0,"key":4,"del":false},' +
+        '{"side":false,"node":0,"key":3,"del":false},{"side":false,"node":165778616,"key":2,"del":false}],2,0]',
+      (stores) => {
+        for (const st of stores) for (let k = 0; k < 5; k++) assert.equal(st.get(['p', k])?.value, `n2-${k}`, `${st.name} p:${k}`);
+      },
+    ],
   ];
   for (const [title, json, check] of REGRESSIONS)
     it(`regression: ${title}`, async () => {
