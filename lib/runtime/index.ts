@@ -13,6 +13,7 @@ export { CryptoRandom } from './random.js';
 export { MemoryLogger, StreamLogger, nullLogger, parseLogLevel, type LogFormat } from './logger.js';
 export { bindUdp, UdpTransport, MAX_DATAGRAM_V4, MAX_DATAGRAM_V6 } from './udp.js';
 export { listenTcp, TcpTransport, NodeStream } from './tcp.js';
+export { listenTls, tlsClientOptions, type TlsServerFiles } from './tls.js';
 export { toTransportError, describeErrno } from './errors.js';
 export { splitHostPort, parseAddr, resolveAddrs } from './addr.js';
 export { onShutdownSignals, type SignalHandlers } from './signals.js';

@@ -120,9 +120,15 @@ export interface TcpOptions {
 
 /** Listens on host:port. Rejects with a TransportError whose `cause` keeps Node's error. */
 export async function listenTcp(opts: TcpOptions): Promise<TcpTransport> {
+  const server = createServer({ allowHalfOpen: false, noDelay: true });
+  await listenOn(server, opts);
+  return new TcpTransport(server, new SubLogger(opts.logger, 'tcp'));
+}
+
+/** Binds `server` (node:net or node:tls) to opts' host:port, exclusive, as listenTcp does. */
+export async function listenOn(server: Server, opts: TcpOptions): Promise<void> {
   const host = opts.host ?? '127.0.0.1';
   assertIpLiteral(host);
-  const server = createServer({ allowHalfOpen: false, noDelay: true });
   await new Promise<void>((resolve, reject) => {
     const onError = (e: Error): void => {
       server.close();
@@ -134,7 +140,6 @@ export async function listenTcp(opts: TcpOptions): Promise<TcpTransport> {
       resolve();
     });
   });
-  return new TcpTransport(server, new SubLogger(opts.logger, 'tcp'));
 }
 
 export class TcpTransport implements StreamTransport {
@@ -147,11 +152,13 @@ export class TcpTransport implements StreamTransport {
   constructor(
     private readonly server: Server,
     private readonly log: SubLogger,
+    /** node:tls servers hand over their decrypted sockets with 'secureConnection' (lib/runtime/tls.ts). */
+    acceptEvent: 'connection' | 'secureConnection' = 'connection',
   ) {
     const a = server.address();
     if (a === null || typeof a === 'string') throw new Error('TCP server has no address');
     this.local = { host: normalizeHost(a.address), port: a.port };
-    server.on('connection', (sock) => this.accepted(sock));
+    server.on(acceptEvent, (sock: Socket) => this.accepted(sock));
     // Accept failures (EMFILE when out of descriptors) must not crash the node.
     server.on('error', (e) => this.log.error('listener error', { local: this.local, error: toTransportError(e, 'accept') }));
   }
