@@ -10,6 +10,7 @@ import { AckTracker } from '../client-protocol/flow.js';
 import { MsgChannel } from '../client-protocol/framing.js';
 import { Request } from '../client-protocol/msg.js';
 import { connectTcp } from './tcp.js';
+import type { ConnectionOptions } from 'node:tls';
 import { Mirror } from './mirror.js';
 
 /** The server answered `{seq, error}`. */
@@ -37,6 +38,8 @@ export interface ConnectOptions {
   timeoutMs?: number;
   /** Our window (python client config `server.buffer`, default 10). */
   qlen?: number;
+  /** TLS options (node:tls: `ca`, `servername`, `checkServerIdentity`…) for a server with TLS on its client port. */
+  tls?: ConnectionOptions;
   /** Use this open stream instead of TCP (the simulator, tests). */
   stream?: Stream;
   /** Called once, when the connection is gone (the one fatal error; there is no reconnect). */
@@ -65,7 +68,7 @@ export class DistkvClient {
 
   static async connect(opts: ConnectOptions = {}): Promise<DistkvClient> {
     const addr: Addr = { host: opts.host ?? '127.0.0.1', port: opts.port ?? 27586 };
-    const stream = opts.stream ?? (await connectTcp(addr, opts.timeoutMs ?? 5000));
+    const stream = opts.stream ?? (await connectTcp(addr, opts.timeoutMs ?? 5000, opts.tls));
     const channel = new MsgChannel(stream, { what: 'server message', maxBacklog: Infinity });
     let client: DistkvClient | undefined;
     const greeting = await new Promise<Greeting>((resolve, reject) => {
