@@ -8,6 +8,7 @@ import { ClientListener } from './client-protocol/listener.js';
 import type { ReplicaHook, ServerContext } from './client-protocol/context.js';
 import { FilePersistence, loadFile } from './client-protocol/persistence.js';
 import { DataDir, type FsyncPolicy } from './data-dir/data-dir.js';
+import type { AuthOptions } from './auth/session.js';
 
 export interface DistkvServerOptions {
   /** The node name (unique in the cluster). */
@@ -38,6 +39,8 @@ export interface DistkvServerOptions {
    * before it serves. Absent = it cannot get data, so it stays waiting.
    */
   waitForPeers?: () => Promise<void>;
+  /** Auth options, e.g. hardened password records (config `auth.hardened`, docs/auth.md). */
+  auth?: AuthOptions;
 }
 
 export type ServerState = 'serving' | 'waiting-for-peers';
@@ -68,6 +71,7 @@ export class DistkvServer {
       persistence: this.persistence,
       durable: () => this.dataDir?.barrier(),
       counters: this.counters,
+      ...(opts.auth ? { auth: opts.auth } : {}),
     };
     this.listener = new ClientListener(ctx, opts.clientTransport);
     const replica = opts.replica;

@@ -13,7 +13,7 @@ import { AuthReplyError } from './users.js';
 
 const sessions = new WeakMap<ServerConnection, AuthSession>();
 
-/** Server-wide auth options (hardened password records...), set once by the server. */
+/** Process-wide fallback when the server's context has no `auth` options (tests, embedders). */
 let serverOptions: AuthOptions = {};
 export function configureAuth(opts: AuthOptions): void {
   serverOptions = opts;
@@ -23,7 +23,7 @@ export function configureAuth(opts: AuthOptions): void {
 export function authOf(conn: ServerConnection): AuthSession {
   let s = sessions.get(conn);
   if (!s) {
-    s = new AuthSession(conn.ctx.store, serverOptions);
+    s = new AuthSession(conn.ctx.store, conn.ctx.auth ?? serverOptions);
     sessions.set(conn, s);
   }
   return s;

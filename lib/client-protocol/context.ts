@@ -3,6 +3,7 @@
 import type { Logger } from '../../gossip/runtime.js';
 import type { ChangeEvent, Store } from '../../store/store.js';
 import type { RangeSet } from '../../store/range-set.js';
+import type { AuthOptions } from '../auth/session.js';
 
 /** DistKV 0.57.4: the version the greeting announces (python clients only display it). */
 export const PROTOCOL_VERSION: readonly number[] = [0, 57, 4];
@@ -61,4 +62,6 @@ export interface ServerContext {
   readonly durable?: () => Promise<void> | undefined;
   /** Counted for /metrics (lib/metrics/): connections accepted, requests received. */
   readonly counters?: { connections: number; commands: number };
+  /** This server's auth options (hardened password records…); absent = lib/auth's defaults. */
+  readonly auth?: AuthOptions;
 }
