@@ -12,7 +12,7 @@ import { Replica } from '../store/replica.js';
 import { CLIENT_ADDR_TAG, serfAllOurs, serfBus, serfTagLookup } from '../store/replication/bus.js';
 import type { HostmapEntry } from '../store/replication/host-port.js';
 import { defaultAdvertiseHost, resolveJoinAddr } from './commands/agent.js';
-import { createRealRuntime, listenTcp, type RealRuntime } from './runtime/index.js';
+import { createRealRuntime, listenTcp, listenTls, tlsClientOptions, type RealRuntime, type TlsServerFiles } from './runtime/index.js';
 import { startAgentRpc, type AgentRpc } from './serf-rpc/agent-rpc.js';
 import type { LogTap } from './serf-rpc/log-tap.js';
 import { tcpSyncConnector } from './node/sync-connector.js';
@@ -37,6 +37,8 @@ export interface NodeOptions {
   profile?: ProfileName;
   /** Where clients connect. */
   clientAddr: Addr;
+  /** TLS on the client port (PEM contents); peers' client ports are then reached over TLS too. */
+  clientTls?: TlsServerFiles;
   /** The agent's RPC flags (`rpc-addr`, `rpc-auth`, `event-handler`); RPC is off without `rpc-addr`. */
   rpcFlags?: ReadonlyMap<string, unknown>;
   /** Lets `serf monitor` on our RPC stream the logs (wrap `logger` with agentLogTap). */
@@ -87,7 +89,8 @@ export class DistkvNode {
     const log = new SubLogger(rt.logger, 'node');
     let clientTransport;
     try {
-      clientTransport = await listenTcp({ host: o.clientAddr.host, port: o.clientAddr.port, logger: rt.logger });
+      const at = { host: o.clientAddr.host, port: o.clientAddr.port, logger: rt.logger };
+      clientTransport = o.clientTls ? await listenTls({ ...at, tls: o.clientTls }) : await listenTcp(at);
     } catch (e) {
       await rt.close();
       throw e;
@@ -155,7 +158,7 @@ export class DistkvNode {
           loaded,
           force: o.server?.force ?? false,
           hostPort: { hostmap, tagLookup: serfTagLookup(serf) },
-          connect: tcpSyncConnector(),
+          connect: tcpSyncConnector(o.clientTls ? { tls: tlsClientOptions(o.clientTls.cert) } : {}),
           bigValues: { peersAreOurs: serfAllOurs(serf) },
         });
       node = new DistkvNode(hostmap, rt, serf, server, rpc, log, makeReplica);

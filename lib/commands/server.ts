@@ -33,6 +33,9 @@ const SPEC: Record<string, FlagSpec> = {
   authoritative: { type: 'bool', aliases: ['a'], help: 'after --load, ticks still missing count as gone' },
   force: { type: 'bool', aliases: ['f'], help: 'serve even without data (a lone node starting empty)' },
   'client-addr': { type: 'string', help: `client port, host:port (default 127.0.0.1:${DEFAULT_CLIENT_PORT}; server.bind_default)` },
+  'tls-cert': { type: 'string', help: 'TLS on the client port: PEM certificate file (server.bind_default.ssl.cert)' },
+  'tls-key': { type: 'string', help: 'TLS on the client port: PEM key file (server.bind_default.ssl.key)' },
+  'auth-hardened': { type: 'bool', help: 'store new password users salted + scrypted (auth.hardened; docs/auth.md)' },
   'data-dir': { type: 'string', help: 'keep snapshots + change logs here, restored at start (server.data_dir)' },
   fsync: { type: 'string', help: "ack (default: a write is acknowledged once fsynced, group commit) or interval (python's 1 s)" },
   'metrics-addr': { type: 'string', help: 'Prometheus /metrics on host:port (off unless given; server.metrics_addr)' },
@@ -130,6 +133,7 @@ export async function run(argv: string[]): Promise<number> {
       tags: settings.tags,
       profile: settings.profile,
       clientAddr: settings.clientAddr,
+      ...(settings.clientTls ? { clientTls: { cert: readFileSync(settings.clientTls.cert), key: readFileSync(settings.clientTls.key) } } : {}),
       rpcFlags: settings.rpcFlags,
       root: settings.root,
       ping: settings.ping,
@@ -142,6 +146,7 @@ export async function run(argv: string[]): Promise<number> {
         incremental: !!f.get('incremental'),
         force: !!f.get('force'),
         qlen: settings.buffer,
+        auth: { hardenedPasswords: settings.authHardened },
         ...(settings.dataDir
           ? { dataDir: { dir: settings.dataDir, fsync: settings.fsync, rotateBytes: settings.rotateBytes, keep: settings.keepGenerations } }
           : {}),

@@ -7,10 +7,15 @@ import { isFsyncPolicy, type FsyncPolicy } from '../data-dir/data-dir.js';
 import { parseLogLevel, type LogFormat } from '../runtime/logger.js';
 import { splitHostPort } from '../runtime/addr.js';
 import { DEFAULT_CLIENT_PORT, DEFAULT_GOSSIP_PORT, defaultConfig } from './defaults.js';
+import { clientTlsSettings, type ClientTlsFiles } from './client-tls.js';
 import { ConfigError, dig, envLayer, mergeConfig, overrideLayer, treeAt, type ConfigTree } from './layers.js';
 
 export interface ServerSettings {
   clientAddr: Addr;
+  /** TLS on the client port (`server.bind_default.ssl`); undefined = plain TCP. */
+  clientTls: ClientTlsFiles | undefined;
+  /** Store new password records salted + scrypted (`auth.hardened`, docs/auth.md). */
+  authHardened: boolean;
   buffer: number;
   root: string;
   ping: { cycle: number; gap: number };
@@ -42,6 +47,9 @@ type FlagValue = string | boolean | string[];
 /** Named flags and the config key each one sets (flags not listed are one-shot: -I, -l, -s…). */
 export const FLAG_KEYS: Record<string, string> = {
   'data-dir': 'server.data_dir',
+  'tls-cert': 'server.bind_default.ssl.cert',
+  'tls-key': 'server.bind_default.ssl.key',
+  'auth-hardened': 'auth.hardened',
   fsync: 'server.fsync',
   'metrics-addr': 'server.metrics_addr',
   'etcd-addr': 'server.etcd_addr',
@@ -195,6 +203,8 @@ export function serverSettings(cfg: ConfigTree): ServerSettings {
   const bd = r.str('server.bind_default.host') ?? '127.0.0.1';
   return {
     clientAddr: { host: ipHost(bd), port: r.num('server.bind_default.port', DEFAULT_CLIENT_PORT, (n) => Number.isInteger(n) && n >= 0 && n < 65536) },
+    clientTls: clientTlsSettings(r.opt('server.bind_default.ssl')),
+    authHardened: r.bool('auth.hardened'),
     buffer: r.num('server.buffer', 10, (n) => Number.isInteger(n) && n >= 0),
     root,
     ping: { cycle: r.num('server.ping.cycle', 10, (n) => n > 0), gap: r.num('server.ping.gap', 2, (n) => n > 0) },

@@ -3,6 +3,7 @@
 // shortened paths made whole again, `get_state`), `check_deleted`, and the big-value fetch
 // `get_value {node, tick}` (store/replication/big-values.ts; the replica checks size and sha256
 // against the notice and applies). Python servers answer all of these too.
+import type { ConnectionOptions } from 'node:tls';
 import { DistkvClient } from '../client/client.js';
 import { Path } from '../../store/path.js';
 import { PathLongener } from '../../store/path-shortener.js';
@@ -17,12 +18,14 @@ export interface SyncConnectorOptions {
    * but never answers must not hold a fetch — and the tick it stands for — forever.
    */
   requestTimeoutMs?: number;
+  /** The peers' client ports speak TLS (ours does: lib/runtime/tls.ts tlsClientOptions). */
+  tls?: ConnectionOptions;
 }
 
 export function tcpSyncConnector(o: SyncConnectorOptions = {}): SyncConnector {
   const requestTimeoutMs = o.requestTimeoutMs ?? 60_000;
   return async ({ host, port }) => {
-    const c = await DistkvClient.connect({ host, port, timeoutMs: o.connectTimeoutMs ?? 5000 });
+    const c = await DistkvClient.connect({ host, port, timeoutMs: o.connectTimeoutMs ?? 5000, ...(o.tls ? { tls: o.tls } : {}) });
     const request = async (action: string, params: Parameters<DistkvClient['request']>[1]) => {
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<never>((_, reject) => {

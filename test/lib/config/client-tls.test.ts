@@ -1,0 +1,33 @@
+// The auth/TLS server settings: `server.bind_default.ssl` (python's shape: false or {cert, key})
+// and `auth.hardened`, from -C, the named flags and a YAML file.
+import { strict as assert } from 'node:assert';
+import { clientTlsSettings } from '../../../lib/config/client-tls.js';
+import { ConfigError, parseConfigText } from '../../../lib/config/layers.js';
+import { resolveConfig, serverSettings } from '../../../lib/config/server-config.js';
+
+describe('lib/config: client TLS and auth.hardened', () => {
+  it('defaults: plain TCP, python-style password records', () => {
+    const s = serverSettings(resolveConfig({}));
+    assert.equal(s.clientTls, undefined);
+    assert.equal(s.authHardened, false);
+  });
+
+  it('-C, flags and a file set them', () => {
+    const c = serverSettings(resolveConfig({ overrides: ['server.bind_default.ssl.cert=/c.pem', 'server.bind_default.ssl.key=/k.pem', 'auth.hardened=true'] }));
+    assert.deepEqual(c.clientTls, { cert: '/c.pem', key: '/k.pem' });
+    assert.equal(c.authHardened, true);
+    const f = serverSettings(resolveConfig({ flags: new Map<string, string | boolean>([['tls-cert', '/c'], ['tls-key', '/k'], ['auth-hardened', true]]) }));
+    assert.deepEqual(f.clientTls, { cert: '/c', key: '/k' });
+    assert.equal(f.authHardened, true);
+    const y = serverSettings(resolveConfig({ file: parseConfigText('server:\n  bind_default:\n    ssl: {cert: a.pem, key: b.pem}\nauth: {hardened: true}\n', 'f.yaml') }));
+    assert.deepEqual(y.clientTls, { cert: 'a.pem', key: 'b.pem' });
+    assert.equal(y.authHardened, true);
+  });
+
+  it('refuses what cannot serve TLS: ssl true without files, a missing key, unknown keys, wrong types', () => {
+    assert.equal(clientTlsSettings(false), undefined);
+    for (const bad of [true, 'true', { cert: 'c' }, { key: 'k' }, { cert: 'c', key: 'k', ca: 'x' }, 3, ['c', 'k'], { cert: 1, key: 'k' }])
+      assert.throws(() => clientTlsSettings(bad), ConfigError, JSON.stringify(bad));
+    assert.throws(() => serverSettings(resolveConfig({ overrides: ['auth.hardened=maybe'] })), ConfigError);
+  });
+});
