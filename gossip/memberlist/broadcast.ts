@@ -3,6 +3,8 @@
 // newer), and a new message about a node replaces the queued one about the same node. Serf uses
 // the same queue for its own broadcasts, so it is exported for gossip/serf/.
 
+import { SortedList } from './sorted-list.js';
+
 /** A queued message. `finished` runs once when it is sent enough times or superseded. */
 export interface Broadcast {
   message(): Uint8Array;
@@ -33,9 +35,15 @@ function before(a: Limited, b: Limited): boolean {
   return a.id > b.id;
 }
 
+/**
+ * Ordered like memberlist's btree, (transmits asc, length desc, id desc), but kept in a chunked
+ * sorted list: under write load Serf's event queue is thousands deep, and a plain sorted array
+ * shifted all of it on every insert and removal. Ties (ids repeat once the id generator restarts
+ * at an empty queue) go in front of their equals, as they did in that array, so the order — and
+ * with it the simulator's traces — is unchanged.
+ */
 export class TransmitLimitedQueue {
-  /** Kept sorted by (transmits asc, length desc, id desc). */
-  private items: Limited[] = [];
+  private items = new SortedList<Limited>(before);
   private byName = new Map<string, Limited>();
   private idGen = 0;
 
@@ -54,7 +62,8 @@ export class TransmitLimitedQueue {
         this.remove(old);
       }
     } else if (!b.unique && b.invalidates) {
-      const stale = this.items.filter((cur) => !cur.b.name && !cur.b.unique && b.invalidates!(cur.b));
+      // memberlist's slow path: only unnamed, non-unique broadcasts pay for a scan.
+      const stale = this.items.toArray().filter((cur) => !cur.b.name && !cur.b.unique && b.invalidates!(cur.b));
       for (const cur of stale) {
         cur.b.finished?.();
         this.remove(cur);
@@ -65,18 +74,25 @@ export class TransmitLimitedQueue {
 
   /** Up to `limit` bytes of messages, each costing its length plus `overhead`. */
   getBroadcasts(overhead: number, limit: number): Uint8Array[] {
-    if (this.items.length === 0) return [];
+    const lowest = this.items.first();
+    if (!lowest) return [];
     const transmitLimit = retransmitLimit(this.retransmitMult, this.numNodes());
     let bytesUsed = 0;
     const toSend: Uint8Array[] = [];
     const reinsert: Limited[] = [];
-    const maxTr = this.items[this.items.length - 1]!.transmits;
-    for (let transmits = this.items[0]!.transmits; transmits <= maxTr; ) {
+    const maxTr = this.items.last()!.transmits;
+    const probe: Limited = { transmits: 0, msgLen: 0, id: Infinity, b: lowest.b };
+    for (let transmits = lowest.transmits; transmits <= maxTr; ) {
       const free = limit - bytesUsed - overhead;
       if (free <= 0) break;
-      const keep = this.items.find((cur) => cur.transmits === transmits && cur.msgLen <= free);
-      if (!keep) {
-        transmits++;
+      // The first entry at this tier that fits is the largest (then newest) one that does.
+      probe.transmits = transmits;
+      probe.msgLen = free;
+      const keep = this.items.lowerBound(probe);
+      if (!keep) break;
+      if (keep.transmits !== transmits) {
+        // Nothing at this tier fits and the tiers in between are empty: go straight to keep's.
+        transmits = keep.transmits;
         continue;
       }
       const msg = keep.b.message();
@@ -95,42 +111,34 @@ export class TransmitLimitedQueue {
   }
 
   numQueued(): number {
-    return this.items.length;
+    return this.items.size;
   }
 
   /** Drops everything, calling each `finished`. */
   reset(): void {
-    for (const cur of this.items) cur.b.finished?.();
-    this.items = [];
+    for (const cur of this.items.toArray()) cur.b.finished?.();
+    this.items.clear();
     this.byName.clear();
     this.idGen = 0;
   }
 
   /** Keeps only the `maxRetain` most urgent messages. */
   prune(maxRetain: number): void {
-    while (this.items.length > maxRetain) {
-      const cur = this.items[this.items.length - 1]!;
+    while (this.items.size > maxRetain) {
+      const cur = this.items.last()!;
       cur.b.finished?.();
       this.remove(cur);
     }
   }
 
   private insert(lb: Limited): void {
-    let lo = 0;
-    let hi = this.items.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (before(this.items[mid]!, lb)) lo = mid + 1;
-      else hi = mid;
-    }
-    this.items.splice(lo, 0, lb);
+    this.items.insert(lb);
     if (lb.b.name) this.byName.set(lb.b.name, lb);
   }
 
   private remove(lb: Limited): void {
-    const i = this.items.indexOf(lb);
-    if (i >= 0) this.items.splice(i, 1);
+    this.items.remove(lb);
     if (lb.b.name && this.byName.get(lb.b.name) === lb) this.byName.delete(lb.b.name);
-    if (this.items.length === 0) this.idGen = 0;
+    if (this.items.size === 0) this.idGen = 0;
   }
 }
