@@ -93,6 +93,7 @@ describe('interop: distkv server auth.hardened and TLS on the client port', func
   describe('TLS (server.bind_default.ssl)', () => {
     let s: OurServer;
     let cert: string;
+    let tlsArgs: string[];
     before(async function () {
       if (!hasOpenssl()) {
         console.warn('SKIPPED: openssl not installed (needed to make a self-signed certificate)');
@@ -102,7 +103,8 @@ describe('interop: distkv server auth.hardened and TLS on the client port', func
       const keyFile = join(dir, 'key.pem');
       execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'ignore' });
       cert = readFileSync(certFile, 'utf8');
-      s = await startOurServer('tls1', ['-I', 'root', '-C', `server.bind_default.ssl.cert=${certFile}`, '--tls-key', keyFile]);
+      tlsArgs = ['-C', `server.bind_default.ssl.cert=${certFile}`, '--tls-key', keyFile];
+      s = await startOurServer('tls1', ['-I', 'root', ...tlsArgs]);
       servers.push(s);
     });
 
@@ -110,6 +112,14 @@ describe('interop: distkv server auth.hardened and TLS on the client port', func
       const c = await connect(s.clientPort, { tls: { ca: cert, servername: 'localhost' } });
       assert.equal((await c.set(P('t.x'), 'over-tls')).changed, true);
       assert.equal((await c.get(P('t.x'))).value, 'over-tls');
+    });
+
+    it('a second TLS node without data syncs from the first over TLS (its initial sync is a client-protocol connection)', async () => {
+      const b = await startOurServer('tls2', ['-join', s.bind, ...tlsArgs], { timeoutMs: 60_000 });
+      servers.push(b);
+      const c = await connect(b.clientPort, { tls: { ca: cert, servername: 'localhost' } });
+      assert.equal((await c.get(P('t.x'))).value, 'over-tls');
+      assert.equal((await c.get(Path.ROOT)).value, 'root');
     });
 
     it('a plain-TCP client gets no greeting; an untrusted certificate is refused', async () => {
