@@ -2,6 +2,7 @@
 // (`distkv/command/client/*.py`): data, log, auth, acl, internal, plus msg. Exit 0 on success,
 // 1 for a failure (server error, missing value, lost connection), 2 for a bad command line;
 // errors are one readable line on stderr.
+import { readFileSync } from 'node:fs';
 import { UsageError } from '../args.js';
 import { ClientClosedError, DistkvClient, ServerError } from '../client/client.js';
 import { Printer } from '../client/output.js';
@@ -18,6 +19,8 @@ const GLOBAL: OptSpec[] = [
   { name: 'host', short: 'h', nargs: 1, help: 'server host (default 127.0.0.1)' },
   { name: 'port', short: 'p', nargs: 1, help: 'server port (default 27586)' },
   { name: 'auth', short: 'a', nargs: 1, help: "login: 'root', 'password name=NAME password=PW', or =FILE (YAML with type: ...)" },
+  { name: 'tls', help: 'connect over TLS (a server with server.bind_default.ssl), system CAs trusted' },
+  { name: 'tls-ca', nargs: 1, help: 'connect over TLS trusting this PEM CA/certificate file' },
   { name: 'metadata', short: 'm', help: 'include/print metadata (chains, tocks)' },
   { name: 'json', help: 'print JSON (one document per line) instead of YAML' },
   { name: 'yaml', help: 'print YAML (the default)' },
@@ -59,7 +62,9 @@ export async function run(argv: string[], io: { stdout?: (s: string) => void; st
     const port = g.int('port') ?? 27586;
     const cred = g.str('auth') !== undefined ? parseAuth(g.str('auth')!) : undefined;
     try {
-      client = await DistkvClient.connect({ host: g.str('host') ?? '127.0.0.1', port });
+      const ca = g.str('tls-ca');
+      const tls = ca !== undefined ? { ca: readFileSync(ca) } : g.flag('tls') ? {} : undefined;
+      client = await DistkvClient.connect({ host: g.str('host') ?? '127.0.0.1', port, ...(tls ? { tls } : {}) });
     } catch (e) {
       throw new CliError(`cannot connect to ${g.str('host') ?? '127.0.0.1'}:${port}: ${(e as Error).message}`);
     }
