@@ -7,7 +7,8 @@ import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DistkvClient } from '../../lib/client/client.js';
 import { login, setAuthType, setUser } from '../../lib/auth/client-login.js';
 import { Path } from '../../store/path.js';
@@ -15,6 +16,7 @@ import { isDict } from '../../store/codec.js';
 import { distkvPyAvailable, distkvPyClient, distkvPyDir, runCommand } from './peers.js';
 import { startOurServer, type OurServer } from './distkv-server-helpers.js';
 
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const P = (s: string): Path => Path.parse(s);
 const errOf = async (p: Promise<unknown>): Promise<string> => {
   try {
@@ -112,6 +114,17 @@ describe('interop: distkv server auth.hardened and TLS on the client port', func
       const c = await connect(s.clientPort, { tls: { ca: cert, servername: 'localhost' } });
       assert.equal((await c.set(P('t.x'), 'over-tls')).changed, true);
       assert.equal((await c.get(P('t.x'))).value, 'over-tls');
+    });
+
+    it('our CLI over TLS (--tls-ca); without it the connection fails with a readable error', async () => {
+      const cli = (...a: string[]) =>
+        runCommand(process.execPath, ['--import', 'tsx', join(ROOT, 'lib/cli.ts'), 'client', '-p', String(s.clientPort), ...a], { timeoutMs: 30_000 });
+      const ok = await cli('--tls-ca', join(dir, 'cert.pem'), 'data', 't.x', 'get');
+      assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+      assert.match(ok.stdout, /over-tls/);
+      const bad = await cli('--tls', 'data', 't.x', 'get');
+      assert.notEqual(bad.code, 0);
+      assert.match(bad.stderr, /cannot connect.*certificate/i);
     });
 
     it('a second TLS node without data syncs from the first over TLS (its initial sync is a client-protocol connection)', async () => {
