@@ -117,6 +117,10 @@ export async function run(argv: string[]): Promise<number> {
   const logger = logs;
   const log = new SubLogger(logger, 'server-cmd');
   if (settings.paranoia) log.warn('server.paranoia is not implemented: server-to-server updates are not type-checked');
+  // a SIGHUP while the node is being built must not kill it (the default action): the reload
+  // handler comes with the others below
+  const earlyHup = (): void => log.warn('SIGHUP while starting: ignored');
+  process.on('SIGHUP', earlyHup);
   let node: DistkvNode;
   try {
     if (!isProfileName(settings.profile)) throw new UsageError(`unknown profile '${settings.profile}' (lan, wan, local)`);
@@ -153,6 +157,7 @@ export async function run(argv: string[]): Promise<number> {
       },
     });
   } catch (e) {
+    process.off('SIGHUP', earlyHup);
     process.stderr.write(`distkv server: ${(e as Error).message}\n`);
     return e instanceof UsageError || e instanceof ConfigError ? 2 : 1;
   }
@@ -187,6 +192,7 @@ export async function run(argv: string[]): Promise<number> {
       process.exit(code);
     },
   });
+  process.off('SIGHUP', earlyHup);
   try {
     closeMetrics = await startMetricsOption(settings.metricsAddr, node, logger);
     const state = await node.start();
