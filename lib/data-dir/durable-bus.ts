@@ -18,7 +18,12 @@ export function durableBus(bus: EventBus, barrier: () => Promise<void> | undefin
         .then(() => barrier())
         .catch((e: unknown) => log.error('broadcast after a failed fsync', { event: name, error: String(e) }))
         .then(() => {
-          if (!bus.send(name, payload)) log.warn('broadcast refused by the transport', { event: name, bytes: payload.length });
+          try {
+            if (!bus.send(name, payload)) log.warn('broadcast refused by the transport', { event: name, bytes: payload.length });
+          } catch (e) {
+            // e.g. the node shut down while this waited for the disk
+            log.warn('broadcast failed', { event: name, error: String(e) });
+          }
         })
         .finally(() => {
           if (--pending === 0) tail = undefined;
