@@ -112,7 +112,9 @@ describe('etcd v2 clients against our front-end', function () {
     const seen = new Promise<EtcdBody>((resolve) => watcher.on('change', resolve));
     await delay(200);
     await call((cb) => c.set('ne/watched', 'w', cb));
-    const ev = await Promise.race([seen, delay(5000).then(() => null)]);
+    let timer: NodeJS.Timeout | undefined;
+    const ev = await Promise.race([seen, new Promise<null>((r) => (timer = setTimeout(() => r(null), 5000)))]);
+    clearTimeout(timer); // a pending 5 s timer would hold mocha up after the run
     watcher.stop();
     assert.ok(ev, 'watcher saw the change');
     assert.equal(ev.node.value, 'w');
