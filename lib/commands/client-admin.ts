@@ -4,7 +4,7 @@
 import { UsageError } from '../args.js';
 import type { Value, ValueObject } from '../../store/codec.js';
 import { Path } from '../../store/path.js';
-import { pickSub, type CliContext, type Subcommand } from './client-context.js';
+import { nestedDict, pickSub, type CliContext, type Subcommand } from './client-context.js';
 import { parseOpts, type OptSpec } from './client-args.js';
 
 export const ADMIN_USAGE = `log dest [-i] FILE | log save [-f] FILE | log stop
@@ -74,13 +74,8 @@ const INTERNAL: Record<string, Subcommand> = {
     const path = Path.parse(o.args[0]!);
     const y = new Map<Value, Value>();
     for await (const r of ctx.client.getTree(path, { internal: true })) {
-      let node = y;
-      for (const el of (r.path as Path).elements.slice(path.length)) {
-        let next = node.get(el as Value);
-        if (!(next instanceof Map)) node.set(el as Value, (next = new Map()));
-        node = next as Map<Value, Value>;
-      }
-      if ('value' in r) node.set('_', r.value as Value);
+      if ('value' in r) nestedDict(y, (r.path as Path).elements.slice(path.length)).set('_', r.value as Value);
+      else nestedDict(y, (r.path as Path).elements.slice(path.length));
     }
     ctx.out.value(y);
     return 0;

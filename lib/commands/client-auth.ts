@@ -7,7 +7,7 @@ import { UsageError } from '../args.js';
 import { login, setUser, setAuthType, type Credentials } from '../auth/client-login.js';
 import type { Value, ValueObject } from '../../store/codec.js';
 import { Path, type PathElement } from '../../store/path.js';
-import { CliError, pickSub, withoutSeq, type CliContext, type Subcommand } from './client-context.js';
+import { CliError, nestedDict, pickSub, withoutSeq, type CliContext, type Subcommand } from './client-context.js';
 import { parseOpts, type OptSpec } from './client-args.js';
 import { parseAuth } from '../client/auth-arg.js';
 
@@ -189,13 +189,7 @@ const ACL: Record<string, Subcommand> = {
         ctx.out.value([new Map<Value, Value>([[Path.from(rel), r.value as Value]])]);
         continue;
       }
-      let node = tree;
-      for (const el of rel) {
-        let next = node.get(el as Value);
-        if (!(next instanceof Map)) node.set(el as Value, (next = new Map()));
-        node = next as Map<Value, Value>;
-      }
-      node.set(asDict, r.value as Value);
+      nestedDict(tree, rel).set(asDict, r.value as Value);
     }
     if (asDict !== undefined) ctx.out.value(tree);
     return 0;

@@ -2,7 +2,8 @@
 // (python `obj.meta`: 3 = nchain 3, else 0), the printer, and stderr.
 import type { DistkvClient } from '../client/client.js';
 import type { Printer } from '../client/output.js';
-import type { ValueObject } from '../../store/codec.js';
+import type { Value, ValueObject } from '../../store/codec.js';
+import type { PathElement } from '../../store/path.js';
 import { UsageError } from '../args.js';
 
 export interface CliContext {
@@ -39,3 +40,14 @@ export function pickSub<T>(group: string, table: Record<string, T>, word: string
   throw new UsageError(`${group}: ${word ? `no such command '${word}'` : 'a command is needed'}; one of: ${Object.keys(table).join(', ')}`);
 }
 
+
+/** The dict at `rel` below `tree`, created on the way (python's `yy = yy.setdefault(p, {})` loop). */
+export function nestedDict(tree: Map<Value, Value>, rel: readonly PathElement[]): Map<Value, Value> {
+  let node = tree;
+  for (const el of rel) {
+    let next = node.get(el as Value);
+    if (!(next instanceof Map)) node.set(el as Value, (next = new Map()));
+    node = next as Map<Value, Value>;
+  }
+  return node;
+}

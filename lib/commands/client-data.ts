@@ -9,7 +9,7 @@ import { attrDelete, attrUpdate } from '../client/attr-update.js';
 import { evalValue } from '../client/value-text.js';
 import { dictEntries, isDict, MsgStreamDecoder, type Value, type ValueObject } from '../../store/codec.js';
 import { Path } from '../../store/path.js';
-import { CliError, pickSub, withoutSeq, type CliContext } from './client-context.js';
+import { CliError, nestedDict, pickSub, withoutSeq, type CliContext } from './client-context.js';
 import { parseOpts, type OptSpec } from './client-args.js';
 
 const GET: OptSpec[] = [
@@ -89,12 +89,7 @@ async function getTree(ctx: CliContext, path: Path, o: TreeOpts): Promise<void> 
     const rel = rp.elements.slice(path.length);
     const item: Value | undefined = ctx.meta ? r : 'value' in r ? r.value : o.empty ? null : undefined;
     if (o.asDict !== undefined) {
-      let node = tree;
-      for (const el of rel) {
-        let next = node.get(el as Value);
-        if (!(next instanceof Map)) node.set(el as Value, (next = new Map()));
-        node = next as Map<Value, Value>;
-      }
+      const node = nestedDict(tree, rel);
       if (item !== undefined) node.set(o.asDict, item);
       continue;
     }
