@@ -10,7 +10,11 @@
 // A failure prints fast-check's seed + path and the case as JSON; replay with
 //   REPLICA_SEED=<seed> REPLICA_PATH=<path> npx mocha test/store/replication/replica-property.test.ts
 // or REPLICA_EXAMPLE='<json>' (one case, no shrinking); REPLICA_LOG=1 prints the nodes' debug logs.
-// Hunting: REPLICA_NODES=4,5,6 and REPLICA_STEPS=30 make bigger cases; REPLICA_GC=1 puts every
+// Its random mix did not find the first divergence (docs/replication.md, difference 14) in 900
+// runs, not even with 4 nodes and 2 keys, where the two-sided property of replica-sim.test.ts
+// (partition first, writes on both sides, crash, empty restart at the heal) finds it about once
+// in 60: CI runs both.
+// Hunting: REPLICA_NODES=4,5,6, REPLICA_STEPS=30 and REPLICA_KEYS=2 (more conflicts) vary the cases; REPLICA_GC=1 puts every
 // node in the delete group (REPLICA_GC_WAIT=25 stretches the waits and REPLICA_GC_MS=200000 the
 // quiet period after convergence, so tombstones really get purged); REPLICA_STATS=1 prints
 // purges, re-sends and virtual time per run. Counterexamples worth keeping go to REGRESSIONS below.
@@ -50,7 +54,7 @@ const name = (i: number) => `n${i}`;
 const BIG = 6_000; // above bigValueBytes: notice + fetch (gap repair where that fails)
 
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ k: fc.constant('write' as const), node: fc.nat(9), key: fc.nat(4), del: fc.boolean(), big: fc.nat(4).map((x) => x === 0) }) },
+  { weight: 6, arbitrary: fc.record({ k: fc.constant('write' as const), node: fc.nat(9), key: fc.nat(Number(process.env.REPLICA_KEYS ?? 5) - 1), del: fc.boolean(), big: fc.nat(4).map((x) => x === 0) }) },
   { weight: 2, arbitrary: fc.record({ k: fc.constant('cut' as const), groups: fc.array(fc.nat(2), { minLength: 2, maxLength: 5 }) }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant('heal' as const), which: fc.nat(3) }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant('crash' as const), node: fc.nat(9) }) },
