@@ -257,7 +257,7 @@ describe('store/replica in the simulator', function () {
         },
       ),
       {
-        numRuns: Number(process.env.REPLICA_RUNS ?? 20),
+        numRuns: Number(process.env.REPLICA_RUNS ?? 40),
         seed: process.env.REPLICA_SEED === 'random' ? Date.now() : Number(process.env.REPLICA_SEED ?? 42),
         ...(process.env.REPLICA_EXAMPLE ? { examples: [JSON.parse(process.env.REPLICA_EXAMPLE)], numRuns: 1 } : {}),
       },
