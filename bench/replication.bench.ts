@@ -12,8 +12,8 @@
 //    vs the encoded size of the entries each node was missing; and the time to identical stores.
 //    Goal: ≤ 2× + 64 B/node.
 //
-// Env: REPL_BENCH_NODES, REPL_BENCH_SEEDS, REPL_BENCH_WRITES, REPL_HEAL_NODES, REPL_HEAL_KEYS, REPL_HEAL_WRITES,
-// REPL_BENCH_ONLY=write|heal.
+// Env: REPL_SIM_NODES, REPL_SIM_SEEDS, REPL_SIM_WRITES, REPL_HEAL_NODES, REPL_HEAL_KEYS, REPL_HEAL_WRITES,
+// REPL_SIM_ONLY=write|heal.
 import { replicaFactory, type ReplicaSimNode } from '../lib/sim/replica-node.js';
 import { ticksAgree } from '../lib/sim/replica-check.js';
 import { storesConverged } from '../lib/sim/replica-protocol.js';
@@ -168,11 +168,11 @@ async function heal(n: number, keys: number, writes: number): Promise<HealFigure
 }
 
 export async function main(): Promise<void> {
-  const only = process.env.REPL_BENCH_ONLY;
+  const only = process.env.REPL_SIM_ONLY;
   if (only !== 'heal') {
-    const n = env('REPL_BENCH_NODES', 1000);
-    const seeds = env('REPL_BENCH_SEEDS', 5);
-    const per = env('REPL_BENCH_WRITES', 4);
+    const n = env('REPL_SIM_NODES', 1000);
+    const seeds = env('REPL_SIM_SEEDS', 5);
+    const per = env('REPL_SIM_WRITES', 4);
     const writes: number[] = [];
     const alives: number[] = [];
     const t0 = performance.now();
