@@ -1,35 +1,49 @@
-// Our client against our server on one loopback TCP connection: sequential and pipelined
-// set_value / get_value, against a reference measured in the same run: a bare msgpack-over-TCP
-// echo (same codec, same framing, batched writes, no store), the ceiling for any server here.
-import { createServer } from 'node:net';
+// Our client against our server (a separate process, as deployed) on one loopback TCP
+// connection: sequential and pipelined set_value / get_value, against a reference measured in
+// the same run: a bare msgpack-over-TCP echo process (same codec, same framing, batched writes,
+// no store) driven by a bare client, the ceiling for any server here. The bare client against
+// our server shows the server's share alone.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { DistkvClient } from '../lib/client/client.js';
 import { connectTcp } from '../lib/client/tcp.js';
-import { listenTcp, MemoryLogger, RealClock } from '../lib/runtime/index.js';
-import { DistkvServer } from '../lib/server.js';
 import { Encoder, MsgStreamDecoder, type ValueObject } from '../store/codec.js';
 import { Path } from '../store/path.js';
+
+/** Starts bench/client-protocol-server.ts in its own process; resolves with its port. */
+async function serverProcess(kind: 'echo' | 'distkv'): Promise<{ port: number; proc: ChildProcess }> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'client-protocol-server.ts'), kind], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    proc.stdout!.on('data', (b: Buffer) => {
+      out += b.toString();
+      if (out.includes('\n')) resolve(Number(out.trim()));
+    });
+    proc.once('exit', (code) => reject(new Error(`${kind} server exited (${code})`)));
+  });
+  return { port, proc };
+}
+
+async function stopProcess(p: ChildProcess): Promise<void> {
+  const gone = new Promise((r) => p.once('exit', r));
+  p.stdin!.end();
+  await gone;
+}
 
 const N = Number(process.env.BENCH_N ?? 20_000);
 const VALUE = 'x'.repeat(64);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
 /**
- * The ceiling: a msgpack-over-TCP echo with the same codec and framing and no store, batching as
- * well as a server can (one write per incoming chunk, one write per client turn).
+ * set_value requests from a bare client (one write per turn, replies only counted, not
+ * interpreted): against the echo it is the ceiling, against our server it is the server's
+ * share without our client library's.
  */
-async function echoReference(inFlight: number): Promise<number> {
+async function rawSets(port: number, inFlight: number): Promise<number> {
   const enc = new Encoder();
-  const srv = createServer((sock) => {
-    sock.setNoDelay(true);
-    const dec = new MsgStreamDecoder();
-    sock.on('data', (b) => {
-      const replies = dec.push(b).map((m) => enc.encode({ changed: true, tock: 1, seq: (m as ValueObject).seq ?? 0 }));
-      sock.write(replies.length === 1 ? replies[0]! : Buffer.concat(replies));
-    });
-  });
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
   const s = await connectTcp({ host: '127.0.0.1', port });
+  // our server greets first; wait for it so the timing starts with a quiet connection
+  await new Promise((r) => setTimeout(r, 20));
   const dec = new MsgStreamDecoder();
   let got = 0;
   let sent = 0;
@@ -41,7 +55,8 @@ async function echoReference(inFlight: number): Promise<number> {
       if (batch.length) s.write(batch.length === 1 ? batch[0]! : Buffer.concat(batch));
     };
     s.onData((b) => {
-      got += dec.push(b).length;
+      // our server's greeting has seq 0
+      for (const m of dec.push(b)) if ((m as ValueObject).seq !== 0) got++;
       if (got >= N) done();
       else pump();
     });
@@ -49,11 +64,10 @@ async function echoReference(inFlight: number): Promise<number> {
   });
   const ms = performance.now() - t0;
   s.destroy();
-  srv.close();
   return (N / ms) * 1000;
 }
 
-async function ours(client: DistkvClient, inFlight: number, op: 'set' | 'get'): Promise<number> {
+async function ours_(client: DistkvClient, inFlight: number, op: 'set' | 'get'): Promise<number> {
   let next = 0;
   const t0 = performance.now();
   const worker = async (): Promise<void> => {
@@ -69,30 +83,36 @@ async function ours(client: DistkvClient, inFlight: number, op: 'set' | 'get'): 
 }
 
 export async function main(): Promise<void> {
-  // warnings only: a debug-level MemoryLogger keeps a record per request (that was most of the old figure's GC)
-  const logger = new MemoryLogger('warn');
-  const transport = await listenTcp({ host: '127.0.0.1', port: 0, logger });
-  const server = new DistkvServer({ name: 'bench', clock: new RealClock(), logger, clientTransport: transport, init: 'x' });
-  await server.start();
-  const client = await DistkvClient.connect({ port: transport.localAddr().port });
+  const echo = await serverProcess('echo');
+  const ours = await serverProcess('distkv');
+  const client = await DistkvClient.connect({ port: ours.port });
   const fmt = (x: number): string => `${(x / 1000).toFixed(1)} k ops/s`;
-  // warm-up (JIT, the store's 1000 keys), then the best of ROUNDS interleaved runs: the machine is
-  // shared, so one slow run says more about the neighbours than about us
-  await ours(client, 32, 'set');
-  await ours(client, 32, 'get');
-  for (const inFlight of [1, 32, 256]) {
-    let ref = 0;
-    let set = 0;
-    let get = 0;
-    for (let r = 0; r < ROUNDS; r++) {
-      ref = Math.max(ref, await echoReference(inFlight));
-      set = Math.max(set, await ours(client, inFlight, 'set'));
-      get = Math.max(get, await ours(client, inFlight, 'get'));
+  try {
+    // warm-up (JIT on both sides, the store's 1000 keys), then the best of ROUNDS interleaved runs:
+    // the machine is shared, so one slow run says more about the neighbours than about us
+    await ours_(client, 32, 'set');
+    await ours_(client, 32, 'get');
+    await rawSets(echo.port, 32);
+    await rawSets(ours.port, 32);
+    for (const inFlight of [1, 32, 256]) {
+      let ref = 0;
+      let set = 0;
+      let get = 0;
+      let raw = 0;
+      for (let r = 0; r < ROUNDS; r++) {
+        ref = Math.max(ref, await rawSets(echo.port, inFlight));
+        set = Math.max(set, await ours_(client, inFlight, 'set'));
+        get = Math.max(get, await ours_(client, inFlight, 'get'));
+        raw = Math.max(raw, await rawSets(ours.port, inFlight));
+      }
+      const x = (v: number): string => `${fmt(v)} (${(v / ref).toFixed(2)}x)`;
+      console.log(
+        `${inFlight === 1 ? 'sequential' : `pipelined (${inFlight} in flight)`}: bare msgpack echo ${fmt(ref)}; our client: set_value ${x(set)}, get_value ${x(get)}; bare client -> our server: set_value ${x(raw)}`,
+      );
     }
-    console.log(
-      `${inFlight === 1 ? 'sequential' : `pipelined (${inFlight} in flight)`}: bare msgpack echo ${fmt(ref)}; set_value ${fmt(set)} (${(set / ref).toFixed(2)}x); get_value ${fmt(get)} (${(get / ref).toFixed(2)}x)`,
-    );
+  } finally {
+    client.close();
+    await stopProcess(echo.proc);
+    await stopProcess(ours.proc);
   }
-  client.close();
-  await server.stop();
 }

@@ -1,0 +1,37 @@
+// The server half of bench/client-protocol.bench.ts, in its own process (as a deployment has
+// it): `echo` = the bare msgpack echo (the ceiling), `distkv` = our DistkvServer. Prints the
+// port, serves until stdin closes.
+import { createServer } from 'node:net';
+import { listenTcp, MemoryLogger, RealClock } from '../lib/runtime/index.js';
+import { DistkvServer } from '../lib/server.js';
+import { Encoder, MsgStreamDecoder, type ValueObject } from '../store/codec.js';
+
+async function echo(): Promise<{ port: number; stop(): Promise<void> }> {
+  const enc = new Encoder();
+  const srv = createServer((sock) => {
+    sock.setNoDelay(true);
+    const dec = new MsgStreamDecoder();
+    sock.on('data', (b) => {
+      // one write per incoming chunk: batching as well as a server can
+      const replies = dec.push(b).map((m) => enc.encode({ changed: true, tock: 1, seq: (m as ValueObject).seq ?? 0 }));
+      sock.write(replies.length === 1 ? replies[0]! : Buffer.concat(replies));
+    });
+    sock.on('error', () => sock.destroy());
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  return { port: (srv.address() as { port: number }).port, stop: () => new Promise((r) => srv.close(() => r())) };
+}
+
+async function distkv(): Promise<{ port: number; stop(): Promise<void> }> {
+  // warnings only: a debug-level MemoryLogger keeps a record per request
+  const logger = new MemoryLogger('warn');
+  const transport = await listenTcp({ host: '127.0.0.1', port: 0, logger });
+  const server = new DistkvServer({ name: 'bench', clock: new RealClock(), logger, clientTransport: transport, init: 'x' });
+  await server.start();
+  return { port: transport.localAddr().port, stop: () => server.stop() };
+}
+
+const s = process.argv[2] === 'echo' ? await echo() : await distkv();
+process.stdout.write(`${s.port}\n`);
+process.stdin.resume();
+process.stdin.on('end', () => void s.stop().then(() => process.exit(0)));
