@@ -11,7 +11,7 @@ import { MsgChannel } from './framing.js';
 import { SendWindow } from './flow.js';
 import { Request, RequestError } from './msg.js';
 import { COMMANDS, NO_REPLY, type Command } from './commands.js';
-import { AUTH_COMMANDS, aclGate, authOf } from '../auth/commands.js';
+import { aclGate, authCommandFor, authOf } from '../auth/commands.js';
 
 let connCounter = 0;
 
@@ -161,7 +161,7 @@ export class ServerConnection {
       return;
     }
     const cmd =
-      typeof action !== 'string' ? undefined : Object.hasOwn(COMMANDS, action) ? COMMANDS[action] : Object.hasOwn(AUTH_COMMANDS, action) ? AUTH_COMMANDS[action] : undefined;
+      typeof action !== 'string' ? undefined : Object.hasOwn(COMMANDS, action) ? COMMANDS[action] : authCommandFor(action, req);
     if (cmd && aclGate(this, action as string, req, seq)) return;
     if (!cmd) {
       this.safeSend({ error: `Unknown action: ${typeof action === 'string' ? action : String(action)}`, seq });
@@ -174,7 +174,7 @@ export class ServerConnection {
     if (cmd.kind === 'stream') {
       const q = req.get('qlen');
       const win = typeof q === 'number' && Number.isSafeInteger(q) && q > 0 ? Math.min(q, 1 << 16) : this.qlen;
-      const out = new OutStream(this, seq, win > 0 ? new SendWindow(win) : undefined);
+      const out = new OutStream(this, seq, win > 0 ? new SendWindow(win) : undefined, req.get('state') === 'start');
       this.streams.set(seq, out);
       this.tasks.set(seq, out);
       void out.run(() => cmd.run(this, req, out)).finally(() => {
@@ -263,12 +263,22 @@ export class ServerConnection {
 export class OutStream implements Task {
   private cancelled = false;
   private readonly cancelHooks: (() => void)[] = [];
+  /** The client's own messages on this stream, until a conversing command reads them (bounded). */
+  private readonly inbox: Request[] = [];
+  private inboxWaiter: ((m: Request | Error) => void) | undefined;
+  /** Why recv() gets nothing more: the client's `end`, a stop, or a request that opened no stream. */
+  private inboxEnd: Error | undefined;
 
   constructor(
     readonly conn: ServerConnection,
     readonly seq: number,
     readonly window: SendWindow | undefined,
-  ) {}
+    /** The request carried `state: start`: the client may send more on this seq (python `stream=True`). */
+    clientStreams = false,
+  ) {
+    // python closes the command's queue for a single request: its recv() raises EndOfStream
+    if (!clientStreams) this.inboxEnd = new RequestError('EndOfStream()');
+  }
 
   get isCancelled(): boolean {
     return this.cancelled || this.conn.closed;
@@ -278,6 +288,7 @@ export class OutStream implements Task {
     if (this.cancelled) return;
     this.cancelled = true;
     this.window?.close(new Cancelled('stopped'));
+    this.endInbox(new Cancelled('stopped'));
     for (const f of this.cancelHooks.splice(0)) f();
   }
 
@@ -287,10 +298,50 @@ export class OutStream implements Task {
     else this.cancelHooks.push(fn);
   }
 
-  /** Messages from the client with this seq: acks (others are ignored: no client-side streams yet). */
+  /**
+   * Messages from the client with this seq: acks, and the client's side of a conversing command
+   * (auth `_test`: recv()). At most 8 wait unread — a command that does not converse never reads
+   * them, so more from a client is dropped rather than kept.
+   */
   received(req: Request): void {
     const st = req.get('state');
-    if (st === 'ack') this.window?.ack(req.get('ack'));
+    if (st === 'ack') {
+      this.window?.ack(req.get('ack'));
+      return;
+    }
+    if (this.inboxEnd) return;
+    // python StreamCommand.received: an error is queued (recv raises it), `end` closes the queue
+    const err = req.get('error');
+    if (err !== undefined && err !== null && err !== '') this.push(new RequestError(String(err)));
+    if (st === 'end') this.endInbox(new RequestError('EndOfStream()'));
+    else if (err === undefined || err === null || err === '') this.push(req);
+  }
+
+  private push(m: Request | Error): void {
+    const w = this.inboxWaiter;
+    if (w) {
+      this.inboxWaiter = undefined;
+      w(m);
+    } else if (m instanceof Error) this.endInbox(m);
+    else if (this.inbox.length < 8) this.inbox.push(m);
+  }
+
+  private endInbox(e: Error): void {
+    this.inboxEnd ??= e;
+    const w = this.inboxWaiter;
+    this.inboxWaiter = undefined;
+    w?.(this.inboxEnd);
+  }
+
+  /** The client's next message on this stream (python StreamCommand.recv); rejects once it ended. */
+  recv(): Promise<Request> {
+    const m = this.inbox.shift();
+    if (m) return Promise.resolve(m);
+    if (this.inboxEnd) return Promise.reject(this.inboxEnd);
+    if (this.inboxWaiter) return Promise.reject(new Error('recv() is already waiting'));
+    return new Promise((resolve, reject) => {
+      this.inboxWaiter = (r) => (r instanceof Error ? reject(r) : resolve(r));
+    });
   }
 
   /**
