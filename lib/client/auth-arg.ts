@@ -27,5 +27,9 @@ export function parseAuth(text: string): Credentials {
     if (kw.password === undefined) throw new UsageError('password auth needs password=PASSWORD');
     return { method: 'password', name: String(kw.name), password: String(kw.password) };
   }
-  throw new UsageError(`unknown auth method '${method}' (root, password)`);
+  if (method === '_test') {
+    if (typeof kw.name !== 'string' && typeof kw.name !== 'number') throw new UsageError('_test auth needs name=NAME');
+    return { method: '_test', name: String(kw.name) };
+  }
+  throw new UsageError(`unknown auth method '${method}' (root, password, _test)`);
 }
