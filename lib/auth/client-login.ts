@@ -15,7 +15,18 @@ export interface AuthClient {
 
 export type Credentials =
   | { method: 'root' }
-  | { method: 'password'; name: string; password: string; /** python CLI `-D`: 16 (group 5) */ dhLength?: number };
+  | { method: 'password'; name: string; password: string; /** python CLI `-D`: 16 (group 5) */ dhLength?: number }
+  | { method: '_test'; name: string };
+
+/** A client that can also talk on an open stream (`_test` user creation); DistkvClient fits. */
+export interface StreamingClient extends AuthClient {
+  stream(action: string, params?: ValueObject): AsyncIterator<ValueObject> & { readonly seq: number };
+  send(msg: ValueObject): void;
+}
+
+function isStreaming(c: AuthClient): c is StreamingClient {
+  return typeof (c as Partial<StreamingClient>).stream === 'function' && typeof (c as Partial<StreamingClient>).send === 'function';
+}
 
 /** The server wants another method than ours (python ClientAuthMethodError). */
 export class AuthMethodError extends Error {
@@ -75,6 +86,9 @@ export async function login(c: AuthClient, cred: Credentials | undefined, random
   if (cred.method !== need) throw new AuthMethodError(`You cannot use '${cred.method}' auth (the server wants '${need}')`);
   if (cred.method === 'root') {
     await c.request('auth', { typ: 'root', iter: false, chroot: [], ident: '*', data: {} });
+  } else if (cred.method === '_test') {
+    // python `_test` ClientUser: the name is all there is
+    await c.request('auth', { typ: '_test', iter: false, ident: cred.name, data: {} });
   } else {
     const pw = await packedPassword(c, cred.password, cred.dhLength ?? DEFAULT_DH_LENGTH, random);
     await c.request('auth', { typ: 'password', iter: false, ident: cred.name, password: pw });
@@ -92,6 +106,7 @@ export async function setUser(
   if (cred.method === 'root') {
     return c.request('auth_set', { iter: false, typ: 'root', kind: 'user', ident: '*', ...msg, data: {} });
   }
+  if (cred.method === '_test') return setTestUser(c, cred.name, msg.chain ?? null);
   msg.password = await packedPassword(c, cred.password, cred.dhLength ?? DEFAULT_DH_LENGTH, opts.random ?? cryptoRandom);
   return c.request('auth_set', { ident: cred.name, typ: 'password', kind: 'user', ...msg });
 }
@@ -107,4 +122,26 @@ export async function testAcl(c: AuthClient, path: Value, mode = 'x', acl?: stri
   const a = res.access;
   if (typeof a === 'boolean' || typeof a === 'string') return a;
   throw new Error('test_acl: unexpected answer');
+}
+
+/**
+ * python `_test` ClientUserMaker.send: auth_set opens a stream both ways; the server asks
+ * (`step: GiveName`), we answer `{step: HasName, name, chain}` on the same seq, it replies with
+ * the set result, then both sides end the stream.
+ */
+async function setTestUser(c: AuthClient, name: string, chain: Value): Promise<ValueObject> {
+  if (!isStreaming(c)) throw new Error('_test users need a client that can send on a stream');
+  const s = c.stream('auth_set', { typ: '_test', kind: 'user', ident: name, state: 'start' });
+  try {
+    const ask = await s.next();
+    if (ask.done || ask.value.step !== 'GiveName') throw new Error(`auth_set _test: expected step GiveName, got ${ask.done ? 'the end' : JSON.stringify(ask.value.step)}`);
+    c.send({ seq: s.seq, step: 'HasName', name, chain });
+    const res = await s.next();
+    if (res.done) throw new Error('auth_set _test: no result');
+    while (!(await s.next()).done);
+    return res.value;
+  } finally {
+    // python's aclose: our side of the stream ends too (a late `end` is harmless to the server)
+    c.send({ seq: s.seq, state: 'end' });
+  }
 }

@@ -49,9 +49,16 @@ export const AUTH_COMMANDS: Record<string, Command> = {
   // python replies to `auth` with an empty stream (start, end)
   auth: authStream((c, r) => authOf(c).login(r)),
   auth_get: { kind: 'single', run: (c, r) => authOf(c).authGet(r) },
-  auth_set: authStream(async (c, r, out) => {
-    await out.send(authOf(c).authSet(r) as unknown as ValueObject);
-  }),
+  // python runs cmd_auth_set (one reply) unless the request opens a stream (`state: start`):
+  // authCommandFor picks AUTH_SET_STREAMED then
+  auth_set: {
+    kind: 'single',
+    run: (c, r) => {
+      // python: _test's conversation cannot send in a single-reply command
+      if (r.get('typ') === '_test') throw new AuthReplyError("Can't explicitly send in simple interaction");
+      return authOf(c).authSet(r);
+    },
+  },
   auth_info: { kind: 'single', run: (c) => authOf(c).authInfo() },
   set_auth_typ: { kind: 'single', run: (c, r) => authOf(c).setAuthTyp(r) },
   test_acl: {
@@ -64,6 +71,22 @@ export const AUTH_COMMANDS: Record<string, Command> = {
   },
 };
 
+/** `auth_set` with `state: start` (python StreamCommand): start, [the `_test` conversation], result, end. */
+const AUTH_SET_STREAMED = authStream(async (c, r, out) => {
+  const a = authOf(c);
+  const res = r.get('typ') === '_test' ? await a.authSetTest(r, out) : a.authSet(r);
+  await out.send(res as unknown as ValueObject);
+});
+
+/**
+ * The auth command for a request (python ServerClient.process: a request with `state: start`
+ * runs as the StreamCommand, else as `cmd_ACTION`; only auth_set differs between the two).
+ */
+export function authCommandFor(action: string, req: Request): Command | undefined {
+  if (action === 'auth_set' && req.get('state') === 'start') return AUTH_SET_STREAMED;
+  return Object.hasOwn(AUTH_COMMANDS, action) ? AUTH_COMMANDS[action] : undefined;
+}
+
 /**
  * `auth_list`: a stream, but a single reply when `ident` is given (python flips `multiline`),
  * so it streams by hand as delete_tree does.
@@ -71,14 +94,14 @@ export const AUTH_COMMANDS: Record<string, Command> = {
 function authList(conn: ServerConnection, req: Request): unknown {
   const seq = req.int('seq', 0);
   if (req.has('ident')) return authOf(conn).authList(req).items[0];
-  conn.send({ seq, state: 'start' });
+  conn.send({ state: 'start', seq });
   try {
     for (const it of authOf(conn).authList(req).items) conn.safeSend({ ...it, seq });
   } catch (e) {
     if (!(e instanceof AuthReplyError)) throw e;
     conn.safeSend({ error: e.message, seq });
   }
-  conn.send({ seq, state: 'end' });
+  conn.send({ state: 'end', seq });
   return NO_REPLY;
 }
 AUTH_COMMANDS.auth_list = { kind: 'single', run: authList };

@@ -17,6 +17,7 @@ import { BoxError, openBox } from './password.js';
 import {
   AuthReplyError,
   isMethod,
+  USER_NAME,
   passwordMatches,
   passwordRecord,
   reprExc,
@@ -252,11 +253,8 @@ export class AuthSession {
    * record. We never return `prev` (python would send the old password hash back).
    */
   authSet(req: Request): SetResult {
-    this.authEntry(req, true);
-    const typ = elem(req, 'typ');
-    const kind = elem(req, 'kind', 'user');
-    if (!isMethod(typ)) throw unknownMethod(typ);
-    if (kind !== 'user') throw new AuthReplyError(`kind ${pyRepr(kind)} is not supported`);
+    const typ = this.authSetCheck(req);
+    if (typ === '_test') throw new AuthReplyError('_test users are created in a conversation (authSetTest)');
     let ident: PathElement;
     let value: ValueObject;
     if (typ === 'root') {
@@ -264,14 +262,50 @@ export class AuthSession {
       value = {};
     } else {
       const id = req.get('ident');
-      if (typeof id !== 'string' || !/^[a-zA-Z][a-zA-Z0-9_]*$/.test(id)) throw new AuthReplyError('ident: a user name (letter, then letters, digits, _)');
+      if (typeof id !== 'string' || !USER_NAME.test(id)) throw new AuthReplyError('ident: a user name (letter, then letters, digits, _)');
       ident = id;
       const digest = this.decryptDigest(req.get('password'));
       value = passwordRecord(digest, this.opts.hardenedPasswords ? { salt: this.random(16) } : false);
     }
+    return this.storeUser(req, typ, ident, value);
+  }
+
+  private authSetCheck(req: Request): Method {
+    this.authEntry(req, true);
+    const typ = elem(req, 'typ');
+    const kind = elem(req, 'kind', 'user');
+    if (!isMethod(typ)) throw unknownMethod(typ);
+    if (kind !== 'user') throw new AuthReplyError(`kind ${pyRepr(kind)} is not supported`);
+    return typ;
+  }
+
+  private storeUser(req: Request, typ: Method, ident: PathElement, value: ValueObject): SetResult {
     const res = this.store.setValue(Path.from(userPath(typ, ident)), value, setOpts(req));
     delete res.prev;
     return res;
+  }
+
+  /**
+   * `auth_set {typ: "_test", …, state: "start"}` as python's `_test` ServerUserMaker.recv: sends
+   * `{step: "GiveName"}`, reads `{step: "HasName", name}` from the client on the same stream and
+   * stores `{}` under that name (the request's `ident` is not used, as in python).
+   */
+  async authSetTest(req: Request, talk: { send(m: ValueObject): Promise<void>; recv(): Promise<Request> }): Promise<SetResult> {
+    if (this.authSetCheck(req) !== '_test') throw new AuthReplyError('not a _test request');
+    await talk.send({ step: 'GiveName' });
+    let msg: Request;
+    try {
+      msg = await talk.recv();
+    } catch (e) {
+      // the client ended its side (or never opened one): python's repr, e.g. `EndOfStream()`
+      if (e instanceof Error && e.name === 'RequestError') throw new AuthReplyError(e.message);
+      throw e;
+    }
+    // python: `assert msg.step == "HasName"`
+    if (msg.get('step') !== 'HasName') throw new AuthReplyError('AssertionError()');
+    const name = msg.get('name');
+    if (typeof name !== 'string' || !USER_NAME.test(name)) throw new AuthReplyError('name: a user name (letter, then letters, digits, _)');
+    return this.storeUser(req, '_test', name, {});
   }
 
   /** `auth_info`: python reads (None,None,"auth") below the meta root, which never exists: `{}`. */

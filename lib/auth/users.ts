@@ -11,13 +11,20 @@ import { reprString } from '../../store/path-repr.js';
 import { formatPath } from '../../store/path-text.js';
 import { sameBytes } from './password.js';
 
-/** The auth methods we implement (python modules distkv.auth.root / .password). */
-export const METHODS = ['root', 'password'] as const;
+/**
+ * The auth methods we implement (python modules distkv.auth.root / .password / ._test). `_test`
+ * is DistKV's test method: users are names without secrets (record `{}`), created in a
+ * conversation on the auth_set stream; any existing name logs in.
+ */
+export const METHODS = ['root', 'password', '_test'] as const;
 export type Method = (typeof METHODS)[number];
 
 export function isMethod(m: unknown): m is Method {
-  return m === 'root' || m === 'password';
+  return (METHODS as readonly unknown[]).includes(m);
 }
+
+/** python `_test` ClientUserMaker's name schema (also our rule for password idents). */
+export const USER_NAME = /^[a-zA-Z][a-zA-Z0-9_]*$/;
 
 /** An error whose message is exactly what python sends the client. */
 export class AuthReplyError extends Error {

@@ -53,8 +53,9 @@ async function methods(ctx: CliContext): Promise<string[]> {
 
 function userCred(method: string, kw: ValueObject): Credentials {
   if (method === 'root') return { method: 'root' };
-  if (method !== 'password') throw new UsageError(`cannot manage users of method '${method}' (root, password)`);
+  if (method !== 'password' && method !== '_test') throw new UsageError(`cannot manage users of method '${method}' (root, password, _test)`);
   if (kw.name === undefined) throw new UsageError('needs name=NAME');
+  if (method === '_test') return { method: '_test', name: String(kw.name) };
   if (kw.password === undefined) throw new UsageError('needs password=PASSWORD');
   return { method: 'password', name: String(kw.name), password: String(kw.password) };
 }
@@ -80,7 +81,7 @@ const USER: Record<string, (ctx: AuthCtx, argv: string[]) => Promise<number>> = 
   async add(ctx, argv) {
     const cred = userCred(ctx.method, splitArgs(argv));
     const r = await setUser(ctx.client, cred, { chain: null });
-    const ident = cred.method === 'password' ? cred.name : '*';
+    const ident = cred.method === 'root' ? '*' : cred.name;
     if (ctx.meta) ctx.out.value({ ...withoutSeq(r), ident });
     else ctx.out.line(ident);
     return 0;
