@@ -10,17 +10,10 @@ import { DistkvClient } from '../../lib/client/client.js';
 import { login, setAuthType, setUser } from '../../lib/auth/client-login.js';
 import { Path } from '../../store/path.js';
 import { distkvPyAvailable, distkvPyClient, distkvPyDir, runCommand, serfAvailable, startDistkvPy, startSerfAgent } from './peers.js';
+import { errOf } from './err-of.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '../..');
-const errOf = async (p: Promise<unknown>): Promise<string> => {
-  try {
-    await p;
-    return 'no error';
-  } catch (e) {
-    return (e as Error).message;
-  }
-};
 
 async function ourServer(): Promise<{ server: DistkvServer; port: number }> {
   const logger = new MemoryLogger('warn');

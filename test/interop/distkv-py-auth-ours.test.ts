@@ -9,16 +9,9 @@ import { DistkvClient } from '../../lib/client/client.js';
 import { login } from '../../lib/auth/client-login.js';
 import { Path } from '../../store/path.js';
 import { distkvPyAvailable, distkvPyClient, distkvPyDir, runCommand } from './peers.js';
+import { errOf } from './err-of.js';
 
 const P = (s: string): Path => Path.parse(s);
-const errOf = async (p: Promise<unknown>): Promise<string> => {
-  try {
-    await p;
-    return 'no error';
-  } catch (e) {
-    return (e as Error).message;
-  }
-};
 
 describe('interop: auth on our server, python CLI/library and our client', function () {
   this.timeout(180_000);

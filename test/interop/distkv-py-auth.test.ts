@@ -22,16 +22,9 @@ import {
   stopAllPeers,
   type DistkvPyServer,
 } from './peers.js';
+import { errOf } from './err-of.js';
 
 const P = (s: string): Path => Path.parse(s);
-const errOf = async (p: Promise<unknown>): Promise<string> => {
-  try {
-    await p;
-    return 'no error';
-  } catch (e) {
-    return (e as Error).message;
-  }
-};
 
 describe('interop: auth against the real Python DistKV server', function () {
   this.timeout(120_000);

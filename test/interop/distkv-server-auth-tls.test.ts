@@ -15,17 +15,10 @@ import { Path } from '../../store/path.js';
 import { isDict } from '../../store/codec.js';
 import { distkvPyAvailable, distkvPyClient, distkvPyDir, runCommand } from './peers.js';
 import { startOurServer, type OurServer } from './distkv-server-helpers.js';
+import { errOf } from './err-of.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const P = (s: string): Path => Path.parse(s);
-const errOf = async (p: Promise<unknown>): Promise<string> => {
-  try {
-    await p;
-    return 'no error';
-  } catch (e) {
-    return (e as Error).message;
-  }
-};
 
 function hasOpenssl(): boolean {
   try {
