@@ -1,14 +1,27 @@
 // Serf's three gossip queues (membership intents, queries, user events), each a memberlist
 // TransmitLimitedQueue of unique messages, drained in that order onto memberlist's packets.
 import type { Clock, Millis, SubLogger } from '../runtime.js';
-import { TransmitLimitedQueue } from '../memberlist/broadcast.js';
+import { TransmitLimitedQueue, type Broadcast } from '../memberlist/broadcast.js';
 import { queueMax } from './maintenance.js';
 import { MessageType } from './messages.js';
 
 export type QueueKind = 'intent' | 'event' | 'query';
 
-function unique(msg: Uint8Array, finished?: () => void) {
-  return { message: () => msg, unique: true, finished };
+/**
+ * One of Serf's messages in a queue. A class rather than an object literal with an arrow: one
+ * is queued per user event (per replicated write), and under tsx each arrow also cost a
+ * defineProperty for its name.
+ */
+class UniqueBroadcast implements Broadcast {
+  readonly unique = true;
+  constructor(
+    private readonly msg: Uint8Array,
+    readonly finished?: () => void,
+  ) {}
+
+  message(): Uint8Array {
+    return this.msg;
+  }
 }
 
 export class SerfBroadcasts {
@@ -24,7 +37,7 @@ export class SerfBroadcasts {
 
   queue(kind: QueueKind, msg: Uint8Array, finished?: () => void): void {
     const q = kind === 'intent' ? this.intents : kind === 'event' ? this.events : this.queries;
-    q.queueBroadcast(unique(msg, finished));
+    q.queueBroadcast(new UniqueBroadcast(msg, finished));
   }
 
   /** Re-gossips a message accepted from the wire (a copy: the buffer may be reused). */
