@@ -13,9 +13,12 @@ import {
   asUint,
   decodeOne,
   encode,
+  encodeInto,
   type GoValue,
   goStruct,
+  goStructSorted,
   GoMap,
+  withWriter,
 } from '../msgpack-go.js';
 import type { LTime } from './lamport.js';
 import {
@@ -69,7 +72,13 @@ function leaveValue(m: LeaveMessage): GoValue {
 }
 
 function userEventValue(m: UserEventMessage): GoValue {
-  return goStruct({ LTime: m.ltime, Name: m.name, Payload: bytesOrNil(m.payload), CC: m.cc });
+  // One per replicated write: the fields listed in go-msgpack's byte order, no sort.
+  return goStructSorted([
+    ['CC', m.cc],
+    ['LTime', m.ltime],
+    ['Name', m.name],
+    ['Payload', bytesOrNil(m.payload)],
+  ]);
 }
 
 function userEventsAtValue(e: UserEventsAt | null): GoValue {
@@ -274,11 +283,11 @@ function decodeRelayHeader(v: GoValue): RelayHeader {
 // ----------------------------------------------------------------------------- public API
 
 function withType(t: MessageType, v: GoValue): Uint8Array {
-  const body = encode(v);
-  const out = new Uint8Array(body.length + 1);
-  out[0] = t;
-  out.set(body, 1);
-  return out;
+  // The type byte goes into the same writer: no second buffer and copy of the body.
+  return withWriter((w) => {
+    w.u8(t);
+    encodeInto(w, v);
+  });
 }
 
 /** Encodes a message exactly as Serf's encodeMessage does. */
