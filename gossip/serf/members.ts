@@ -56,6 +56,11 @@ export class MemberTable {
     return this.members.size;
   }
 
+  every(pred: (ms: MemberState) => boolean): boolean {
+    for (const ms of this.members.values()) if (!pred(ms)) return false;
+    return true;
+  }
+
   failedMembers(): readonly MemberState[] {
     return this.failed;
   }

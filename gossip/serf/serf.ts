@@ -203,6 +203,14 @@ export class Serf {
     return this.memberTable.list().map((ms) => copyMember(ms.member));
   }
 
+  /**
+   * Whether `pred` holds for every member. members() sorts and copies them all (tags too); this
+   * reads them in place, for callers that ask on every write (the replica's big-value check).
+   */
+  everyMember(pred: (m: Readonly<Member>) => boolean): boolean {
+    return this.memberTable.every((ms) => pred(ms.member));
+  }
+
   localMember(): Member {
     const ms = this.memberTable.get(this.config.nodeName);
     if (!ms) throw new Error('local member not known yet');

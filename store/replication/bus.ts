@@ -95,5 +95,5 @@ export function serfTagLookup(serf: Serf): (name: string) => string | undefined 
 
 /** Every alive member advertises our tag: no Python server (nor plain agent) in the cluster. */
 export function serfAllOurs(serf: Serf): () => boolean {
-  return () => serf.members().every((m) => m.status !== MemberStatus.Alive || m.tags.has(CLIENT_ADDR_TAG));
+  return () => serf.everyMember((m) => m.status !== MemberStatus.Alive || m.tags.has(CLIENT_ADDR_TAG));
 }

@@ -15,6 +15,17 @@ describe('serf member table', () => {
     assert.deepEqual([m.protocolMin, m.protocolMax, m.protocolCur, m.delegateMin, m.delegateMax, m.delegateCur], [1, 5, 2, 2, 5, 4]);
   });
 
+  it('every() asks the predicate about each member in place (what Serf.everyMember reads)', () => {
+    const f = table();
+    assert.equal(f.t.every(() => false), true); // empty
+    f.t.nodeJoin(node('a', { role: 'web' }));
+    f.t.nodeJoin(node('b'));
+    assert.equal(f.t.every((ms) => ms.member.status === MemberStatus.Alive), true);
+    assert.equal(f.t.every((ms) => ms.member.tags.has('role')), false);
+    f.t.nodeLeave(node('b'));
+    assert.equal(f.t.every((ms) => ms.member.status !== MemberStatus.Alive || ms.member.tags.has('role')), true);
+  });
+
   it('join intents: newer LTimes update, older are ignored and not rebroadcast; the clock witnesses', () => {
     const f = table();
     f.t.nodeJoin(node('a'));
