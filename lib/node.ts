@@ -18,6 +18,7 @@ import type { LogTap } from './serf-rpc/log-tap.js';
 import { tcpSyncConnector } from './node/sync-connector.js';
 import { durableBus } from './data-dir/durable-bus.js';
 import { DistkvServer, type DistkvServerOptions, type ServerState } from './server.js';
+import type { Credentials } from './auth/client-login.js';
 
 export const DEFAULT_GOSSIP_PORT = 7946;
 
@@ -39,6 +40,8 @@ export interface NodeOptions {
   clientAddr: Addr;
   /** TLS on the client port (PEM contents); peers' client ports are then reached over TLS too. */
   clientTls?: TlsServerFiles;
+  /** How to log in to peers' client ports when they ask (python `connect.auth`). */
+  peerLogin?: Credentials;
   /** The agent's RPC flags (`rpc-addr`, `rpc-auth`, `event-handler`); RPC is off without `rpc-addr`. */
   rpcFlags?: ReadonlyMap<string, unknown>;
   /** Lets `serf monitor` on our RPC stream the logs (wrap `logger` with agentLogTap). */
@@ -158,7 +161,10 @@ export class DistkvNode {
           loaded,
           force: o.server?.force ?? false,
           hostPort: { hostmap, tagLookup: serfTagLookup(serf) },
-          connect: tcpSyncConnector(o.clientTls ? { tls: tlsClientOptions(o.clientTls.cert) } : {}),
+          connect: tcpSyncConnector({
+            ...(o.clientTls ? { tls: tlsClientOptions(o.clientTls.cert) } : {}),
+            ...(o.peerLogin ? { login: o.peerLogin } : {}),
+          }),
           bigValues: { peersAreOurs: serfAllOurs(serf) },
         });
       node = new DistkvNode(hostmap, rt, serf, server, rpc, log, makeReplica);

@@ -137,6 +137,7 @@ export async function run(argv: string[]): Promise<number> {
       tags: settings.tags,
       profile: settings.profile,
       clientAddr: settings.clientAddr,
+      ...(settings.peerLogin ? { peerLogin: settings.peerLogin } : {}),
       ...(settings.clientTls ? { clientTls: { cert: readFileSync(settings.clientTls.cert), key: readFileSync(settings.clientTls.key) } } : {}),
       rpcFlags: settings.rpcFlags,
       root: settings.root,

@@ -8,6 +8,8 @@ import { parseLogLevel, type LogFormat } from '../runtime/logger.js';
 import { splitHostPort } from '../runtime/addr.js';
 import { DEFAULT_CLIENT_PORT, DEFAULT_GOSSIP_PORT, defaultConfig } from './defaults.js';
 import { clientTlsSettings, type ClientTlsFiles } from './client-tls.js';
+import { parseAuth } from '../client/auth-arg.js';
+import type { Credentials } from '../auth/client-login.js';
 import { ConfigError, dig, envLayer, mergeConfig, overrideLayer, treeAt, type ConfigTree } from './layers.js';
 
 export interface ServerSettings {
@@ -16,6 +18,8 @@ export interface ServerSettings {
   clientTls: ClientTlsFiles | undefined;
   /** Store new password records salted + scrypted (`auth.hardened`, docs/auth.md). */
   authHardened: boolean;
+  /** How this node logs in to its peers' client ports (python `connect.auth`, `-a`'s syntax). */
+  peerLogin: Credentials | undefined;
   buffer: number;
   root: string;
   ping: { cycle: number; gap: number };
@@ -169,6 +173,15 @@ function addr(key: string, text: string, dfltPort: number): Addr {
   return { host: ipHost(host), port: port ?? dfltPort };
 }
 
+function peerLogin(text: string | undefined): Credentials | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return parseAuth(text);
+  } catch (e) {
+    throw new ConfigError(`connect.auth: ${(e as Error).message}`);
+  }
+}
+
 export function serverSettings(cfg: ConfigTree): ServerSettings {
   const r = new Reader(cfg);
   const rootV = r.opt('server.root');
@@ -205,6 +218,7 @@ export function serverSettings(cfg: ConfigTree): ServerSettings {
     clientAddr: { host: ipHost(bd), port: r.num('server.bind_default.port', DEFAULT_CLIENT_PORT, (n) => Number.isInteger(n) && n >= 0 && n < 65536) },
     clientTls: clientTlsSettings(r.opt('server.bind_default.ssl')),
     authHardened: r.bool('auth.hardened'),
+    peerLogin: peerLogin(r.str('connect.auth')),
     buffer: r.num('server.buffer', 10, (n) => Number.isInteger(n) && n >= 0),
     root,
     ping: { cycle: r.num('server.ping.cycle', 10, (n) => n > 0), gap: r.num('server.ping.gap', 2, (n) => n > 0) },

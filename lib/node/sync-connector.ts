@@ -5,6 +5,7 @@
 // against the notice and applies). Python servers answer all of these too.
 import type { ConnectionOptions } from 'node:tls';
 import { DistkvClient } from '../client/client.js';
+import { login, type Credentials } from '../auth/client-login.js';
 import { Path } from '../../store/path.js';
 import { PathLongener } from '../../store/path-shortener.js';
 import type { SyncConnector, SyncSession } from '../../store/replication/sync.js';
@@ -20,12 +21,20 @@ export interface SyncConnectorOptions {
   requestTimeoutMs?: number;
   /** The peers' client ports speak TLS (ours does: lib/runtime/tls.ts tlsClientOptions). */
   tls?: ConnectionOptions;
+  /** Log in to peers that ask for it (python `connect.auth`); without it such a peer drops us. */
+  login?: Credentials;
 }
 
 export function tcpSyncConnector(o: SyncConnectorOptions = {}): SyncConnector {
   const requestTimeoutMs = o.requestTimeoutMs ?? 60_000;
   return async ({ host, port }) => {
     const c = await DistkvClient.connect({ host, port, timeoutMs: o.connectTimeoutMs ?? 5000, ...(o.tls ? { tls: o.tls } : {}) });
+    try {
+      await login(c, o.login);
+    } catch (e) {
+      c.close();
+      throw e;
+    }
     const request = async (action: string, params: Parameters<DistkvClient['request']>[1]) => {
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<never>((_, reject) => {

@@ -76,6 +76,20 @@ describe('interop: distkv server auth.hardened and TLS on the client port', func
     await login(b, { method: 'password', name: 'bob', password: 'b0b-pw' });
   });
 
+  it('connect.auth: with auth on, a node without data logs in to its peer to sync', async () => {
+    const a = await startOurServer('authA', ['-I', 'root', '-C', 'auth.hardened=true']);
+    servers.push(a);
+    const admin = await connect(a.clientPort);
+    await setUser(admin, { method: 'password', name: 'peer', password: 'p33r-pw' });
+    await admin.set(P('synced'), 'yes');
+    await setAuthType(admin, 'password');
+    const b = await startOurServer('authB', ['-join', a.bind, '-C', 'connect.auth=password name=peer password=p33r-pw'], { timeoutMs: 60_000 });
+    servers.push(b);
+    const c = await connect(b.clientPort);
+    await login(c, { method: 'password', name: 'peer', password: 'p33r-pw' });
+    assert.equal((await c.get(P('synced'))).value, 'yes');
+  });
+
   it('without auth.hardened the record is python\'s sha256 (default unchanged)', async () => {
     const s = await startOurServer('plain1', ['-I', 'root']);
     servers.push(s);

@@ -1,5 +1,5 @@
 // The auth/TLS server settings: `server.bind_default.ssl` (python's shape: false or {cert, key})
-// and `auth.hardened`, from -C, the named flags and a YAML file.
+// `auth.hardened` and `connect.auth`, from -C, the named flags and a YAML file.
 import { strict as assert } from 'node:assert';
 import { clientTlsSettings } from '../../../lib/config/client-tls.js';
 import { ConfigError, parseConfigText } from '../../../lib/config/layers.js';
@@ -22,6 +22,14 @@ describe('lib/config: client TLS and auth.hardened', () => {
     const y = serverSettings(resolveConfig({ file: parseConfigText('server:\n  bind_default:\n    ssl: {cert: a.pem, key: b.pem}\nauth: {hardened: true}\n', 'f.yaml') }));
     assert.deepEqual(y.clientTls, { cert: 'a.pem', key: 'b.pem' });
     assert.equal(y.authHardened, true);
+  });
+
+  it("connect.auth (python's key, -a syntax): how a node logs in to its peers", () => {
+    assert.equal(serverSettings(resolveConfig({})).peerLogin, undefined);
+    const s = serverSettings(resolveConfig({ overrides: ['connect.auth=password name=peer password=pw'] }));
+    assert.deepEqual(s.peerLogin, { method: 'password', name: 'peer', password: 'pw' });
+    assert.throws(() => serverSettings(resolveConfig({ overrides: ['connect.auth=password name=x'] })), ConfigError);
+    assert.throws(() => serverSettings(resolveConfig({ overrides: ['connect.auth=nosuch'] })), ConfigError);
   });
 
   it('refuses what cannot serve TLS: ssl true without files, a missing key, unknown keys, wrong types', () => {
