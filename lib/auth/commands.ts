@@ -56,7 +56,13 @@ export const AUTH_COMMANDS: Record<string, Command> = {
     run: (c, r) => {
       // python: _test's conversation cannot send in a single-reply command
       if (r.get('typ') === '_test') throw new AuthReplyError("Can't explicitly send in simple interaction");
-      return authOf(c).authSet(r);
+      try {
+        return authOf(c).authSet(r);
+      } catch (e) {
+        // python sends str(exc) in a single reply, repr(exc) in a stream
+        if (e instanceof AuthReplyError && e.str !== undefined) throw new AuthReplyError(e.str);
+        throw e;
+      }
     },
   },
   auth_info: { kind: 'single', run: (c) => authOf(c).authInfo() },

@@ -17,6 +17,7 @@ import { BoxError, openBox } from './password.js';
 import {
   AuthReplyError,
   isMethod,
+  pyError,
   USER_NAME,
   passwordMatches,
   passwordRecord,
@@ -148,12 +149,12 @@ export class AuthSession {
   }
 
   private decryptDigest(boxed: Value | undefined): Uint8Array {
-    if (!this.dhKey) throw new AuthReplyError(reprExc('RuntimeError', 'The client has not executed DH key exchange'));
-    if (!(boxed instanceof Uint8Array)) throw new AuthReplyError(reprExc('TypeError', 'password must be bytes'));
+    if (!this.dhKey) throw pyError('RuntimeError', 'The client has not executed DH key exchange');
+    if (!(boxed instanceof Uint8Array)) throw pyError('TypeError', 'password must be bytes');
     try {
       return openBox(this.dhKey, boxed);
     } catch (e) {
-      if (e instanceof BoxError) throw new AuthReplyError(reprExc('CryptoError', e.message));
+      if (e instanceof BoxError) throw pyError('CryptoError', e.message);
       throw e;
     }
   }

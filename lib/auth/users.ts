@@ -26,9 +26,23 @@ export function isMethod(m: unknown): m is Method {
 /** python `_test` ClientUserMaker's name schema (also our rule for password idents). */
 export const USER_NAME = /^[a-zA-Z][a-zA-Z0-9_]*$/;
 
-/** An error whose message is exactly what python sends the client. */
+/**
+ * An error whose message is exactly what python sends the client from a stream (`repr(exc)`);
+ * `str` is what a single-reply command sends instead (`str(exc)`), when it differs.
+ */
 export class AuthReplyError extends Error {
   override name = 'AuthReplyError';
+  constructor(
+    message: string,
+    readonly str?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** python's exception `Name(args…)` with both its repr and its str. */
+export function pyError(name: string, ...args: string[]): AuthReplyError {
+  return new AuthReplyError(reprExc(name, ...args), args.length === 1 ? args[0] : `(${args.map(reprString).join(', ')})`);
 }
 
 /** python `repr(P(...))` for KeyError texts. */
@@ -48,7 +62,7 @@ export function userPath(method: string, ident: PathElement, kind = 'user'): Pat
 
 /** python `ServerUserMaker.load/recv` failing for an unknown method. */
 export function unknownMethod(m: unknown): AuthReplyError {
-  return new AuthReplyError(reprExc('ModuleNotFoundError', `No module named 'distkv.auth.${String(m)}'`));
+  return pyError('ModuleNotFoundError', `No module named 'distkv.auth.${String(m)}'`);
 }
 
 export interface KdfParams {

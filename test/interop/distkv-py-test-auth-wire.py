@@ -1,4 +1,4 @@
-# The `_test` auth method's wire, as a raw msgpack conversation (no client library), run against
+# The `_test` auth method's wire (and auth_set's two reply forms), as a raw msgpack conversation (no client library), run against
 # the python server and ours: every reply printed one per line with `tock` masked, for a diff.
 # argv: PORT
 import sys, socket, msgpack
@@ -68,3 +68,11 @@ send({"seq": 4, "state": "end"})
 # no stream opened by the client (no state=start): python's single-reply auth_set cannot converse
 send({"action": "auth_set", "typ": "_test", "kind": "user", "ident": "y", "seq": 5})
 rd()
+# auth_set's two forms report errors differently: str(exc) in a single reply, repr(exc) in a
+# stream (last: python leaves an empty (None,'auth','password') node behind, greetings list it)
+send({"action": "auth_set", "typ": "password", "kind": "user", "ident": "bob", "password": b"x" * 72, "chain": None, "seq": 6})
+rd()
+send({"action": "auth_set", "typ": "nosuch", "kind": "user", "ident": "bob", "chain": None, "seq": 7})
+rd()
+send({"action": "auth_set", "typ": "password", "kind": "user", "ident": "bob", "password": b"x" * 72, "chain": None, "seq": 8, "state": "start"})
+upto_end(rd)
