@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { RealClock } from '../../lib/runtime/clock.js';
 import { startEtcdFrontend, type EtcdFrontend } from '../../lib/etcd/index.js';
 import { Store } from '../../store/store.js';
-import { delay, etcdAvailable, etcdctl, ETCDCTL_BIN, runCommand, startEtcd, type EtcdServer } from './peers.js';
+import { delay, etcdAvailable, resolvesWithin, etcdctl, ETCDCTL_BIN, runCommand, startEtcd, type EtcdServer } from './peers.js';
 
 /** etcdctl's output and exit, for failing commands too (stderr with the etcd error). */
 async function ctl(url: string, args: string[]): Promise<string> {
@@ -112,9 +112,7 @@ describe('etcd v2 clients against our front-end', function () {
     const seen = new Promise<EtcdBody>((resolve) => watcher.on('change', resolve));
     await delay(200);
     await call((cb) => c.set('ne/watched', 'w', cb));
-    let timer: NodeJS.Timeout | undefined;
-    const ev = await Promise.race([seen, new Promise<null>((r) => (timer = setTimeout(() => r(null), 5000)))]);
-    clearTimeout(timer); // a pending 5 s timer would hold mocha up after the run
+    const ev = await resolvesWithin(seen, 5000);
     watcher.stop();
     assert.ok(ev, 'watcher saw the change');
     assert.equal(ev.node.value, 'w');

@@ -7,7 +7,7 @@ import { RealClock } from '../../lib/runtime/clock.js';
 import { startEtcdFrontend, type EtcdFrontend } from '../../lib/etcd/index.js';
 import { Store } from '../../store/store.js';
 import { CASES, type Case, type PathFn, type Step } from './etcd-compare-cases.js';
-import { delay, etcdAvailable, startEtcd, type EtcdServer } from './peers.js';
+import { delay, etcdAvailable, resolvesWithin, startEtcd, type EtcdServer } from './peers.js';
 
 interface Observed {
   step: string;
@@ -94,7 +94,7 @@ async function runCase(url: string, c: Case): Promise<Observed[]> {
       watches.set(s.as, { label: `watch ${resolve(s.watch, 0)}`, res: fetch(`${url}/v2/keys${p}`, { signal: AbortSignal.timeout(10_000) }) });
     } else if ('await' in s) {
       const w = watches.get(s.await)!;
-      const r = await Promise.race([w.res, delay(8000).then(() => null)]);
+      const r = await resolvesWithin(w.res, 8000);
       if (!r) throw new Error(`${c.name}: ${w.label} got no event`);
       out.push(await observe(w.label, r, b, s.looseIndex ?? false));
     } else {

@@ -157,6 +157,17 @@ export function delay(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+/** `p`'s value, or null if it takes longer than `ms`; the timer is cleared either way, so a
+ * finished race leaves nothing that would keep mocha running. */
+export async function resolvesWithin<T>(p: Promise<T>, ms: number): Promise<T | null> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<null>((r) => (timer = setTimeout(() => r(null), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 const handedOut = new Set<number>();
 
 /**
