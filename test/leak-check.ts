@@ -20,6 +20,8 @@ type Live = {
 const WATCHED = new Set([
   'TCPWRAP', 'TCPSERVERWRAP', 'UDPWRAP', 'PIPEWRAP', 'PIPESERVERWRAP',
   'PROCESSWRAP', 'TTYWRAP', 'Timeout', 'FSEVENTWRAP', 'SIGNALWRAP', 'HTTPINCOMINGMESSAGE',
+  // Short-lived, but one still pending after the settle delay is a re-arming loop (a spin).
+  'Immediate',
 ]);
 
 const enabled = process.env['LEAK_CHECK'] === '1' || process.env['LEAK_CHECK'] === 'addr';
