@@ -3,7 +3,9 @@
 // operations, at queue depths 100 / 1k / 10k. The shape is Serf's event queue under a write load:
 // unique user events of 60–200 bytes, each write queued then pruned back to the depth (Serf's
 // checkDepths drops the most-sent), and gossip packets drained with getBroadcasts(3, 1400)
-// then refilled. Prints µs per operation (median over batches) and old/new ratios. BQ_BENCH_MS: time per measurement.
+// then refilled. Prints µs per operation (median over batches) and old/new ratios; and one prune
+// of a 20k-deep queue down to 4096 (BQ_BENCH_PRUNE_FROM), as Serf's periodic depth check does.
+// BQ_BENCH_MS: time per measurement.
 import { TransmitLimitedQueue, type Broadcast } from '../gossip/memberlist/broadcast.js';
 import { ArrayTransmitLimitedQueue } from '../test/gossip/memberlist/broadcast-model.js';
 
@@ -81,4 +83,17 @@ export async function main(): Promise<void> {
         `getBroadcasts(1400 B) old ${o.get.toFixed(2)} µs, new ${n.get.toFixed(2)} µs (old/new ${(o.get / n.get).toFixed(1)}x)`,
     );
   }
+  // Serf's checkDepths runs every 30 s: under a write load the event queue is far deeper by then,
+  // and one prune drops everything beyond maxQueueDepth (4096) at once.
+  const deep = Number(process.env.BQ_BENCH_PRUNE_FROM ?? 20_000);
+  const pruneMs = (make: () => Queue) => {
+    const q = make();
+    for (let i = 0; i < deep; i++) q.queueBroadcast(event());
+    const t = performance.now();
+    q.prune(4096);
+    return performance.now() - t;
+  };
+  const po = pruneMs(oldQ);
+  const pn = pruneMs(newQ);
+  console.log(`prune ${deep} → 4096 at once: old ${po.toFixed(1)} ms, new ${pn.toFixed(1)} ms (old/new ${(po / pn).toFixed(0)}x)`);
 }
