@@ -139,6 +139,7 @@ export class DistkvNode {
         replica: {
           nodeDropped: (name) => node?.replica?.send('info', { node_drop: [name] }),
           checkDeleted: (nodes) => node?.replica?.checkDeleted(nodes),
+          fakeInfo: (msg, broadcast) => node?.replica?.fakeInfo(msg, broadcast),
           // msg_send / msg_monitor ride the same Serf user events
           messages: bus,
           ...(o.root ? { messageRoot: o.root } : {}),

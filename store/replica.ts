@@ -254,6 +254,27 @@ export class Replica {
     this.send('info', { deleted });
   }
 
+  /**
+   * python `cmd_fake_info` / `cmd_fake_info_send` (the CLI's `internal mark`): an operator's info
+   * message, as from node "" tick 0. Locally it is applied as sent — unlike a peer's info, a
+   * `deleted` range is taken even for ticks we never held, because fixing such state is the point.
+   * Broadcast, peers treat it as any info (python's way; ours keep held-deletions.ts's rule).
+   */
+  fakeInfo(msg: Record<string, unknown>, broadcast: boolean): void {
+    const m: Record<string, unknown> = { ...msg, node: '', tick: 0 };
+    if (broadcast) {
+      delete m.tock;
+      this.send('info', m);
+      return;
+    }
+    const fx = this.store.applyInfo(m, { broadcast: true });
+    if (fx.hadMissing && fx.missing.size) {
+      for (const [n, r] of fx.missing) this.gapRepair.noteSeen(n, r);
+      this.gapRepair.runSendMissing(null);
+    }
+    this.refreshValue();
+  }
+
   /** python `resync_deleted`: hand our entries' head ticks to a delete-group member. */
   private async resyncDeleted(nodes: readonly NodeName[]): Promise<void> {
     const connect = this.opts.connect;

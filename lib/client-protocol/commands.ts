@@ -342,6 +342,26 @@ function checkDeleted(conn: ServerConnection, req: Request): unknown {
   return undefined;
 }
 
+/**
+ * python cmd_fake_info(_send): the request's other fields (`superseded`/`known`, `deleted`,
+ * `missing`, `ticks`, `node_drop`) as an info message from node "" — applied here, or broadcast.
+ * Only the shape is checked here; the store's info decoder judges the ranges.
+ */
+function fakeInfo(conn: ServerConnection, req: Request, broadcast: boolean): unknown {
+  const hook = conn.ctx.replica?.fakeInfo;
+  if (!hook) throw new RequestError('fake_info: this server does not replicate');
+  const raw = req.raw instanceof Map ? Object.fromEntries([...req.raw].filter(([k]) => typeof k === 'string')) : { ...req.raw };
+  delete raw.action;
+  delete raw.seq;
+  try {
+    hook(raw as Record<string, unknown>, broadcast);
+  } catch (e) {
+    if (e instanceof DecodeError) throw new RequestError(`fake_info: ${e.message}`);
+    throw e;
+  }
+  return undefined;
+}
+
 export const COMMANDS: Record<string, Command> = {
   get_value: single((c, r) => getValue(c, r, false)),
   set_value: single((c, r) => setValue(c, r, false)),
@@ -362,6 +382,8 @@ export const COMMANDS: Record<string, Command> = {
   enum_node: single((c, r) => ({ result: c.ctx.store.enumNode(r.str('node'), r.int('max', 0), r.flag('current')) })),
   kill_node: single(killNode),
   check_deleted: single(checkDeleted),
+  fake_info: single((c, r) => fakeInfo(c, r, false)),
+  fake_info_send: single((c, r) => fakeInfo(c, r, true)),
   update: single(update),
   save: single(save),
   log: single(log),

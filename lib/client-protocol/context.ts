@@ -19,6 +19,8 @@ export interface ReplicaHook {
   localChange?(ev: ChangeEvent): void;
   /** check_deleted from a peer (python resync_deleted): store/replica.ts Replica.checkDeleted fits. */
   checkDeleted?(nodes: Map<string, RangeSet>): void;
+  /** fake_info / fake_info_send (python `internal mark`): store/replica.ts Replica.fakeInfo fits. */
+  fakeInfo?(msg: Record<string, unknown>, broadcast: boolean): void;
   /**
    * The cluster's user events, for msg_send / msg_monitor (python `server.serf`); lib/node.ts's
    * serfBus fits. Absent = those commands answer with an error.

@@ -1,14 +1,15 @@
-// `distkv client log dest|save|stop` and `distkv client internal state|dump|get|enum|kill|deleter`
-// (DistKV's `command/client/log.py` and `internal.py`, same options and output). python's
-// `internal mark` needs `fake_info`, which our server does not have.
+// `distkv client log dest|save|stop` and `distkv client internal state|dump|get|enum|kill|deleter|mark`
+// (DistKV's `command/client/log.py` and `internal.py`, same options and output).
 import { UsageError } from '../args.js';
+import { RangeSet } from '../../store/range-set.js';
 import type { Value, ValueObject } from '../../store/codec.js';
 import { Path } from '../../store/path.js';
 import { nestedDict, pickSub, type CliContext, type Subcommand } from './client-context.js';
 import { parseOpts, type OptSpec } from './client-args.js';
 
 export const ADMIN_USAGE = `log dest [-i] FILE | log save [-f] FILE | log stop
-internal state [-n -d -m -r -p -s -a] | dump PATH | get NODE TICK | enum NODE [-n NUM] [-c] | kill NODE | deleter [-d] [NODE...]`;
+internal state [-n -d -m -r -p -s -a] | dump PATH | get NODE TICK | enum NODE [-n NUM] [-c] | kill NODE | deleter [-d] [NODE...]
+  | mark [-d] [-n SOURCE] [-b] NODE [TICK...]`;
 
 function args(argv: string[], specs: OptSpec[], n: number, what: string): ReturnType<typeof parseOpts> {
   const o = parseOpts(argv, specs);
@@ -106,6 +107,44 @@ const INTERNAL: Record<string, Subcommand> = {
   kill: (ctx, argv) => {
     const o = args(argv, [], 1, 'internal kill');
     return result(ctx, ctx.client.request('kill_node', { node: o.args[0]! }));
+  },
+  /**
+   * python `internal mark` (dangerous): count ticks as superseded (or, -d, deleted) by a fake info
+   * message; without ticks, all of NODE's missing ones ("" = every node's). -b also broadcasts it.
+   */
+  async mark(ctx, argv) {
+    const o = parseOpts(argv, [
+      { name: 'deleted', short: 'd', help: 'mark as deleted (default: superseded)' },
+      { name: 'node', short: 'n', nargs: 1, help: 'the node this message is faked as being from' },
+      { name: 'broadcast', short: 'b', help: 'send to all servers' },
+    ]);
+    const [node, ...items] = o.args;
+    if (node === undefined) throw new UsageError('internal mark: needs NODE');
+    const k = o.flag('deleted') ? 'deleted' : 'superseded';
+    let ranges: ValueObject;
+    if (!items.length) {
+      const miss = ((await ctx.client.request('get_state', { missing: true })).missing ?? {}) as ValueObject;
+      ranges = node === '' ? miss : { [node]: miss[node] ?? [] };
+    } else if (node === '') throw new UsageError("internal mark: you can't give ticks with an empty node");
+    else {
+      const r = new RangeSet();
+      for (const i of items) {
+        const t = Number(i);
+        if (!Number.isSafeInteger(t) || t < 0) throw new UsageError(`internal mark: '${i}' is not a tick`);
+        r.add(t);
+      }
+      ranges = { [node]: r.toWire() as Value };
+    }
+    const msg = { [k]: ranges, node: o.str('node') ?? '?' };
+    await ctx.client.request('fake_info', msg);
+    if (o.flag('broadcast')) await ctx.client.request('fake_info_send', msg);
+    const res = { ...(await ctx.client.request('get_state', { [k]: true })) };
+    if ('known' in res) {
+      res.superseded = res.known!;
+      delete res.known;
+    }
+    ctx.out.value(res);
+    return 0;
   },
   async deleter(ctx, argv) {
     const o = parseOpts(argv, [{ name: 'delete', short: 'd', help: 'remove these nodes' }]);

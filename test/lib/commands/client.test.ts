@@ -96,6 +96,12 @@ describe('distkv client (CLI) against a real server', function () {
     assert.match(await ok('internal', 'deleter', '-d', 'cli1'), /nodes: \[\]/);
   });
 
+  it('internal mark: ticks of a node counted as superseded / deleted (fake_info)', async () => {
+    assert.match(await ok('internal', 'mark', 'ghost', '3', '4', '5'), /superseded:\n {2}ghost:\n {2}- - 3\n {4}- 6\n/);
+    assert.match(await ok('internal', 'mark', '-d', '-b', 'ghost', '9'), /deleted:\n {2}ghost:\n {2}- 9\n/);
+    assert.equal((await cli('internal', 'mark', 'ghost', 'x')).code, 2);
+  });
+
   it('msg send / monitor: user events through the server, data packed or raw', async () => {
     let out = '';
     const mon = clientCli(['-p', String(srv.clientPort), 'msg', 'monitor', 'test.topic', '-n', '1'], { stdout: (s) => (out += s), stderr: () => undefined });
