@@ -97,8 +97,8 @@ describe('distkv client (CLI) against a real server', function () {
   });
 
   it('internal mark: ticks of a node counted as superseded / deleted (fake_info)', async () => {
-    assert.match(await ok('internal', 'mark', 'ghost', '3', '4', '5'), /superseded:\n {2}ghost:\n {2}- - 3\n {4}- 6\n/);
-    assert.match(await ok('internal', 'mark', '-d', '-b', 'ghost', '9'), /deleted:\n {2}ghost:\n {2}- 9\n/);
+    assert.match(await ok('internal', 'mark', 'ghost', '3', '4', '5'), /superseded:\n(?: .*\n)* {2}ghost:\n {2}- - 3\n {4}- 6\n/);
+    assert.match(await ok('internal', 'mark', '-d', '-b', 'ghost', '9'), /deleted:\n(?: .*\n)* {2}ghost:\n {2}- 9\n/);
     assert.equal((await cli('internal', 'mark', 'ghost', 'x')).code, 2);
   });
 
