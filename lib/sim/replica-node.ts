@@ -58,6 +58,8 @@ export function lossyBus(bus: EventBus, loss: BusLoss, random: Random): EventBus
   return {
     send: (name, payload) => (random.next() < (actor(name) ? loss.actorSend : loss.serverSend) ? true : bus.send(name, payload)),
     onEvent: (h) => bus.onEvent((name, payload) => void (random.next() < (actor(name) ? loss.actorReceive : loss.serverReceive) ? undefined : h(name, payload))),
+    // membership is not a message: the drops do not apply to it
+    ...(bus.onMembersJoined ? { onMembersJoined: bus.onMembersJoined.bind(bus) } : {}),
   };
 }
 
