@@ -51,6 +51,16 @@ const STATE: OptSpec[] = [
   { name: 'all', short: 'a', help: 'all of it' },
 ];
 
+/** get_state, printed as python's CLI does: the server's `known` is shown as `superseded`. */
+async function stateReply(ctx: CliContext, flags: ValueObject): Promise<ValueObject> {
+  const res = { ...(await ctx.client.request('get_state', flags)) };
+  if ('known' in res) {
+    res.superseded = res.known!;
+    delete res.known;
+  }
+  return res;
+}
+
 /** The actor's deleter list (python `internal deleter`). */
 const DELETER = Path.trusted(['actor', 'del']);
 
@@ -62,12 +72,7 @@ const INTERNAL: Record<string, Subcommand> = {
     for (const k of ['nodes', 'deleted', 'missing', 'present', 'superseded'] as const) if (all || o.flag(k)) f[k] = true;
     if (all || o.flag('remote-missing')) f.remote_missing = true;
     if (o.flag('known')) f.superseded = true;
-    const res = { ...(await ctx.client.request('get_state', f)) };
-    if ('known' in res) {
-      res.superseded = res.known!;
-      delete res.known;
-    }
-    ctx.out.value(res);
+    ctx.out.value(await stateReply(ctx, f));
     return 0;
   },
   async dump(ctx, argv) {
@@ -138,12 +143,7 @@ const INTERNAL: Record<string, Subcommand> = {
     const msg = { [k]: ranges, node: o.str('node') ?? '?' };
     await ctx.client.request('fake_info', msg);
     if (o.flag('broadcast')) await ctx.client.request('fake_info_send', msg);
-    const res = { ...(await ctx.client.request('get_state', { [k]: true })) };
-    if ('known' in res) {
-      res.superseded = res.known!;
-      delete res.known;
-    }
-    ctx.out.value(res);
+    ctx.out.value(await stateReply(ctx, { [k]: true }));
     return 0;
   },
   async deleter(ctx, argv) {
