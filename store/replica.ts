@@ -5,7 +5,7 @@
 // `monitor`, `user_update`, `user_info`, `_pinger`, `watcher`). See docs/replication.md.
 import { DecodeError } from '../gossip/decode-error.js';
 import { type Clock, type Logger, type Random, SubLogger } from '../gossip/runtime.js';
-import { Actor, DISTKV_DELETE_CONFIG, type ActorConfig, type ActorEvent, type ActorMessage } from './actor/index.js';
+import { Actor, type ActorConfig, type ActorEvent, type ActorMessage } from './actor/index.js';
 import { decode, encode, type Value } from './codec.js';
 import type { NodeName } from './node-ticks.js';
 import type { RangeSet } from './range-set.js';
@@ -20,7 +20,7 @@ import { DEFAULT_REASSEMBLY, Reassembler, type ReassemblyLimits, Splitter } from
 import { fetchData, type SyncConnector } from './replication/sync.js';
 import { keepHeldDeletions } from './replication/held-deletions.js';
 import { TickAnnouncer } from './replication/tick-announcer.js';
-import { DELETE_BATCH_MS, DeleteGc } from './replication/deleter.js';
+import { DELETE_ACTOR_CONFIG, DELETE_BATCH_MS, DeleteGc } from './replication/deleter.js';
 import { DEFAULT_BIG_VALUE_BYTES, noticeOf, parseNotice, type ParsedNotice, valueMatches } from './replication/big-values.js';
 import { type Entry, NOT_GIVEN } from './entry.js';
 import { headNode, headTick } from './chain.js';
@@ -35,7 +35,7 @@ export interface ReplicaOptions {
   root?: string;
   /** python `server.ping` cycle/gap, seconds (default 10 / 2). */
   ping?: { cycle?: number; gap?: number };
-  /** python `server.delete` actor config (default cycle 100 s, gap 10 s, version 1). */
+  /** python `server.delete` actor config (default cycle 100 s, gap 10 s, version 1; ours adds force_in). */
   deletePing?: Partial<ActorConfig>;
   /** python `server.change.length`: chain links in broadcast updates (default 5). */
   changeLength?: number;
@@ -119,7 +119,7 @@ export class Replica {
       name: this.store.name,
       clock: opts.clock,
       random: rnd.fork('actor:del'),
-      config: { ...DISTKV_DELETE_CONFIG, ...(opts.deletePing ?? {}) },
+      config: { ...DELETE_ACTOR_CONFIG, ...(opts.deletePing ?? {}) },
       enabled: false,
       transport: this.actorTransport('del'),
       logger: opts.logger,

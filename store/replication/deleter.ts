@@ -6,12 +6,24 @@
 // Difference from python, wire unchanged: a ping proves "the whole group is active" when its
 // history holds min(group size, splits) names — python demands the full group size, but pings
 // carry at most `splits` (4) names, so groups of 5 or more never purged by pings.
+//
+// Second difference, wire unchanged: our delete actor runs with asyncactor's `force_in` (python's
+// `server.delete` leaves it 0). Purging needs the history to hold every member, but asyncactor's
+// chain order is only gap/16 apart for 3 members: when a ping takes longer than that to arrive
+// (a Serf gossip hop, 5 servers with a 2 s gap), the middle member pings before the tail's ping
+// reached it, its own ping pushes the tail out of the history, and without force_in a member off the chain gets
+// back on with a chance of 1/(todo·n_hosts) per cycle, so the full history rarely lasted the
+// three tags or four pings a purge needs. force_in pushes members back on within a few cycles.
+// It is a `vers` field python knows; at the same version nobody adopts the other's value.
 import type { Clock, Logger } from '../../gossip/runtime.js';
 import { SubLogger } from '../../gossip/runtime.js';
-import type { Actor, ActorEvent } from '../actor/index.js';
+import { DISTKV_DELETE_CONFIG, type Actor, type ActorConfig, type ActorEvent } from '../actor/index.js';
 import type { NodeName } from '../node-ticks.js';
 import { RangeSet } from '../range-set.js';
 import type { Store } from '../store.js';
+
+/** The delete actor's config: python's `server.delete` plus force_in (see the header). */
+export const DELETE_ACTOR_CONFIG: Partial<ActorConfig> = Object.freeze({ ...DISTKV_DELETE_CONFIG, force_in: 1 });
 
 /** python TAGS: tocks remembered from our own turns. */
 export const DELETE_TAGS = 4;
