@@ -170,13 +170,7 @@ export class Replica {
       store.onChange((ev) => {
         if (ev.origin !== 'local' || store.tick === null) return;
         const msg = updateToWire(ev.chain, ev.entry.path, ev.value, ev.tock, this.opts.changeLength ?? 5) as unknown as Record<string, unknown>;
-        const big = this.opts.bigValues;
-        if (big && 'value' in msg && big.peersAreOurs() && encode(msg as Value).length > (big.thresholdBytes ?? DEFAULT_BIG_VALUE_BYTES)) {
-          this.stats.notices++;
-          const notice = noticeOf(msg);
-          this.log.info('big value: notice sent', { tick: store.tick, bytes: notice.size as number });
-          this.send('notice', notice);
-        } else this.send('update', msg);
+        if (!this.sendNotice(msg)) this.send('update', msg);
         this.refreshValue();
       }),
     );
@@ -351,6 +345,7 @@ export class Replica {
     this.stats.notices++;
     const n = noticeOf(msg);
     if (from !== undefined) n.from = from;
+    else this.log.info('big value: notice sent', { tick: this.store.tick, bytes: n.size as number });
     this.send('notice', n);
     return true;
   }
