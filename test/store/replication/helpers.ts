@@ -19,13 +19,7 @@ export class ManualClock implements Clock {
     const end = this.t + ms;
     const flush = () => new Promise<void>((r) => setImmediate(r));
     await flush();
-    for (;;) {
-      this.timers = this.timers.filter((x) => !x.dead);
-      this.timers.sort((a, b) => a.at - b.at || a.seq - b.seq);
-      const next = this.timers[0];
-      if (!next || next.at > end) break;
-      this.timers.shift();
-      this.t = next.at;
+    for (let next = this.due(end); next; next = this.due(end)) {
       next.fn();
       await flush();
     }
@@ -34,16 +28,19 @@ export class ManualClock implements Clock {
 
   advance(ms: Millis): void {
     const end = this.t + ms;
-    for (;;) {
-      this.timers = this.timers.filter((x) => !x.dead);
-      this.timers.sort((a, b) => a.at - b.at || a.seq - b.seq);
-      const next = this.timers[0];
-      if (!next || next.at > end) break;
-      this.timers.shift();
-      this.t = next.at;
-      next.fn();
-    }
+    for (let next = this.due(end); next; next = this.due(end)) next.fn();
     this.t = end;
+  }
+
+  /** The earliest live timer due by `end`, taken off the list with the clock moved to it. */
+  private due(end: Millis): { at: Millis; fn: () => void } | undefined {
+    this.timers = this.timers.filter((x) => !x.dead);
+    this.timers.sort((a, b) => a.at - b.at || a.seq - b.seq);
+    const next = this.timers[0];
+    if (!next || next.at > end) return undefined;
+    this.timers.shift();
+    this.t = next.at;
+    return next;
   }
 }
 
