@@ -101,11 +101,30 @@ export function applyInfo(store: Store, msg: unknown, opts: { broadcast: boolean
       if (!r.isEmpty) fx.missing.set(name, r);
     }
   }
-  if (known) for (const [name, r] of known) store.node(name).reportSuperseded(r, !opts.broadcast);
-  if (deleted) for (const [name, r] of deleted) reportDeleted(store, store.node(name), r);
+  if (known)
+    for (const [name, r] of known) {
+      ownTicksClaimed(store, name, r);
+      store.node(name).reportSuperseded(r, !opts.broadcast);
+    }
+  if (deleted)
+    for (const [name, r] of deleted) {
+      ownTicksClaimed(store, name, r);
+      reportDeleted(store, store.node(name), r);
+    }
   if (remoteMissing) for (const [name, r] of remoteMissing) store.node(name).reportMissing(r);
   if (Array.isArray(drop)) for (const name of drop as string[]) droppedNode(store, name);
   return fx;
+}
+
+/**
+ * Somebody says ticks of ours beyond our counter are superseded or deleted: they were written by
+ * an earlier life of this node (or the claim is garbage). Our next writes must not reuse them,
+ * or every store (ours included) would judge those writes stale.
+ */
+function ownTicksClaimed(store: Store, name: NodeName, r: RangeSet): void {
+  const self = store.self;
+  if (name !== self.name || self.tick === null) return;
+  self.raiseTick(r.max());
 }
 
 function nodeMap<T>(msg: Record<string, unknown> | Map<unknown, unknown>, key: string, dec: (v: unknown, what: string) => T): Map<NodeName, T> | null {

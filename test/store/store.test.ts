@@ -278,4 +278,12 @@ describe('store/store: info handling', () => {
     assert.throws(() => s.applyInfo({ known: { x: 'bad' } }, { broadcast: true }));
     assert.deepEqual(RangeSet.of(1).toWire(), [1]);
   });
+
+  it('our ticks claimed superseded or deleted beyond our counter are never reused (a CI fuzz find)', () => {
+    const s = new Store('me', { tick: 5 });
+    s.applyInfo({ superseded: { me: [[6, 10]] }, deleted: { me: [12] } }, { broadcast: true });
+    const res = s.setValue(P('b'), 2);
+    assert.equal(res.chain!.tick, 13);
+    assert.equal(s.get(P('b'))!.value, 2, 'the local write is not judged stale');
+  });
 });
