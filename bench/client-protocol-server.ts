@@ -1,6 +1,7 @@
 // The server half of bench/client-protocol.bench.ts, in its own process (as a deployment has
-// it): `echo` = the bare msgpack echo (the ceiling), `distkv` = our DistkvServer. Prints the
-// port, serves until stdin closes.
+// it): `echo` = the bare msgpack echo (the ceiling), `distkv` = our DistkvServer, `untimed` = the
+// same without its per-command latency histograms (their price). Prints the port, serves until
+// stdin closes.
 import { createServer } from 'node:net';
 import { listenTcp, MemoryLogger, RealClock } from '../lib/runtime/index.js';
 import { DistkvServer } from '../lib/server.js';
@@ -22,16 +23,17 @@ async function echo(): Promise<{ port: number; stop(): Promise<void> }> {
   return { port: (srv.address() as { port: number }).port, stop: () => new Promise((r) => srv.close(() => r())) };
 }
 
-async function distkv(): Promise<{ port: number; stop(): Promise<void> }> {
+async function distkv(timeRequests: boolean): Promise<{ port: number; stop(): Promise<void> }> {
   // warnings only: a debug-level MemoryLogger keeps a record per request
   const logger = new MemoryLogger('warn');
   const transport = await listenTcp({ host: '127.0.0.1', port: 0, logger });
-  const server = new DistkvServer({ name: 'bench', clock: new RealClock(), logger, clientTransport: transport, init: 'x' });
+  const server = new DistkvServer({ name: 'bench', clock: new RealClock(), logger, clientTransport: transport, init: 'x', timeRequests });
   await server.start();
   return { port: transport.localAddr().port, stop: () => server.stop() };
 }
 
-const s = process.argv[2] === 'echo' ? await echo() : await distkv();
+const kind = process.argv[2];
+const s = kind === 'echo' ? await echo() : await distkv(kind !== 'untimed');
 process.stdout.write(`${s.port}\n`);
 process.stdin.resume();
 process.stdin.on('end', () => void s.stop().then(() => process.exit(0)));

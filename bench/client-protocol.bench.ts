@@ -2,7 +2,8 @@
 // connection: sequential and pipelined set_value / get_value, against a reference measured in
 // the same run: a bare msgpack-over-TCP echo process (same codec, same framing, batched writes,
 // no store) driven by a bare client, the ceiling for any server here. The bare client against
-// our server shows the server's share alone.
+// our server shows the server's share alone; against the same server without request timers
+// (`untimed`), the price of the /metrics latency histograms.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { DistkvClient } from '../lib/client/client.js';
@@ -11,7 +12,7 @@ import { Encoder, MsgStreamDecoder, type ValueObject } from '../store/codec.js';
 import { Path } from '../store/path.js';
 
 /** Starts bench/client-protocol-server.ts in its own process; resolves with its port. */
-async function serverProcess(kind: 'echo' | 'distkv'): Promise<{ port: number; proc: ChildProcess }> {
+async function serverProcess(kind: 'echo' | 'distkv' | 'untimed'): Promise<{ port: number; proc: ChildProcess }> {
   const proc = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'client-protocol-server.ts'), kind], { stdio: ['pipe', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
@@ -85,6 +86,7 @@ async function ours_(client: DistkvClient, inFlight: number, op: 'set' | 'get'):
 export async function main(): Promise<void> {
   const echo = await serverProcess('echo');
   const ours = await serverProcess('distkv');
+  const untimed = await serverProcess('untimed');
   const client = await DistkvClient.connect({ port: ours.port });
   const fmt = (x: number): string => `${(x / 1000).toFixed(1)} k ops/s`;
   try {
@@ -94,25 +96,29 @@ export async function main(): Promise<void> {
     await ours_(client, 32, 'get');
     await rawSets(echo.port, 32);
     await rawSets(ours.port, 32);
+    await rawSets(untimed.port, 32);
     for (const inFlight of [1, 32, 256]) {
       let ref = 0;
       let set = 0;
       let get = 0;
       let raw = 0;
+      let rawUntimed = 0;
       for (let r = 0; r < ROUNDS; r++) {
         ref = Math.max(ref, await rawSets(echo.port, inFlight));
         set = Math.max(set, await ours_(client, inFlight, 'set'));
         get = Math.max(get, await ours_(client, inFlight, 'get'));
         raw = Math.max(raw, await rawSets(ours.port, inFlight));
+        rawUntimed = Math.max(rawUntimed, await rawSets(untimed.port, inFlight));
       }
       const x = (v: number): string => `${fmt(v)} (${(v / ref).toFixed(2)}x)`;
       console.log(
-        `${inFlight === 1 ? 'sequential' : `pipelined (${inFlight} in flight)`}: bare msgpack echo ${fmt(ref)}; our client: set_value ${x(set)}, get_value ${x(get)}; bare client -> our server: set_value ${x(raw)}`,
+        `${inFlight === 1 ? 'sequential' : `pipelined (${inFlight} in flight)`}: bare msgpack echo ${fmt(ref)}; our client: set_value ${x(set)}, get_value ${x(get)}; bare client -> our server: set_value ${x(raw)}; same without request timers ${x(rawUntimed)}, timed/untimed ${(raw / rawUntimed).toFixed(3)}`,
       );
     }
   } finally {
     client.close();
     await stopProcess(echo.proc);
     await stopProcess(ours.proc);
+    await stopProcess(untimed.proc);
   }
 }

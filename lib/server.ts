@@ -9,6 +9,7 @@ import type { ReplicaHook, ServerContext } from './client-protocol/context.js';
 import { FilePersistence, loadFile } from './client-protocol/persistence.js';
 import { DataDir, type FsyncPolicy } from './data-dir/data-dir.js';
 import type { AuthOptions } from './auth/session.js';
+import { CommandTimers } from './metrics/histogram.js';
 
 export interface DistkvServerOptions {
   /** The node name (unique in the cluster). */
@@ -41,6 +42,8 @@ export interface DistkvServerOptions {
   waitForPeers?: () => Promise<void>;
   /** Auth options, e.g. hardened password records (config `auth.hardened`, docs/auth.md). */
   auth?: AuthOptions;
+  /** Time every request per command for /metrics (default true; the bench turns it off to price it). */
+  timeRequests?: boolean;
 }
 
 export type ServerState = 'serving' | 'waiting-for-peers';
@@ -52,6 +55,8 @@ export class DistkvServer {
   readonly log: SubLogger;
   /** For /metrics: client connections accepted and requests received. */
   readonly counters = { connections: 0, commands: 0 };
+  /** For /metrics: request latency per command (undefined with `timeRequests: false`). */
+  readonly timers: CommandTimers | undefined;
   /** Open from start() to stop() when `dataDir` is given. */
   dataDir: DataDir | undefined;
   private offChange: (() => void) | undefined;
@@ -61,6 +66,7 @@ export class DistkvServer {
     this.store = new Store(opts.name);
     this.log = new SubLogger(opts.logger, 'server');
     this.persistence = new FilePersistence(this.store, opts.clock, opts.logger);
+    this.timers = opts.timeRequests === false ? undefined : new CommandTimers();
     const ctx: ServerContext = {
       store: this.store,
       logger: opts.logger,
@@ -71,6 +77,7 @@ export class DistkvServer {
       persistence: this.persistence,
       durable: () => this.dataDir?.barrier(),
       counters: this.counters,
+      ...(this.timers ? { timers: this.timers } : {}),
       ...(opts.auth ? { auth: opts.auth } : {}),
     };
     this.listener = new ClientListener(ctx, opts.clientTransport);

@@ -167,10 +167,14 @@ export class ServerConnection {
       this.safeSend({ error: `Unknown action: ${typeof action === 'string' ? action : String(action)}`, seq });
       return;
     }
-    this.dispatch(cmd, req, seq);
+    this.dispatch(cmd, req, seq, action as string);
   }
 
-  private dispatch(cmd: Command, req: Request, seq: number): void {
+  private dispatch(cmd: Command, req: Request, seq: number, action: string): void {
+    // /metrics latency per command: two clock reads per request when on
+    const timers = this.ctx.timers;
+    const t0 = timers ? performance.now() : 0;
+    const timed = timers ? () => timers.observe(action, performance.now() - t0) : undefined;
     if (cmd.kind === 'stream') {
       const q = req.get('qlen');
       const win = typeof q === 'number' && Number.isSafeInteger(q) && q > 0 ? Math.min(q, 1 << 16) : this.qlen;
@@ -178,6 +182,8 @@ export class ServerConnection {
       this.streams.set(seq, out);
       this.tasks.set(seq, out);
       void out.run(() => cmd.run(this, req, out)).finally(() => {
+        // a stopped stream (watch, monitor) lived as long as its client wanted: not a latency
+        if (!out.isCancelled) timed?.();
         this.streams.delete(seq);
         if (this.tasks.get(seq) === out) this.tasks.delete(seq);
       });
@@ -188,6 +194,7 @@ export class ServerConnection {
       result = cmd.run(this, req);
     } catch (e) {
       this.replyError(seq, e);
+      timed?.();
       return;
     }
     // -data-dir (fsync 'ack'): no reply leaves before the changes applied so far are on disk;
@@ -203,10 +210,14 @@ export class ServerConnection {
       this.tasks.set(seq, task);
       result.then(
         (r) => {
-          if (!cancelled) this.reply(seq, r);
+          if (cancelled) return;
+          this.reply(seq, r);
+          timed?.();
         },
         (e) => {
-          if (!cancelled) this.replyError(seq, e);
+          if (cancelled) return;
+          this.replyError(seq, e);
+          timed?.();
         },
       ).finally(() => {
         if (this.tasks.get(seq) === task) this.tasks.delete(seq);
@@ -214,6 +225,7 @@ export class ServerConnection {
       return;
     }
     this.reply(seq, result);
+    timed?.();
   }
 
   /** python `_process`: None → {}, a non-map → {result: x}; then seq (and tock in send). */

@@ -64,6 +64,8 @@ export interface ServerContext {
   readonly durable?: () => Promise<void> | undefined;
   /** Counted for /metrics (lib/metrics/): connections accepted, requests received. */
   readonly counters?: { connections: number; commands: number };
+  /** Request latency per command for /metrics (lib/metrics/histogram.ts CommandTimers fits); absent = not timed. */
+  readonly timers?: { observe(command: string, ms: number): void };
   /** This server's auth options (hardened password records…); absent = lib/auth's defaults. */
   readonly auth?: AuthOptions;
 }

@@ -1,11 +1,14 @@
 // Prometheus text exposition format 0.0.4, by hand (it is a few lines): `# HELP`, `# TYPE`, then
 // `name{label="value"} number` per sample. go-metrics names (memberlist.msg.alive) become
-// Prometheus names as its prometheus sink makes them: dots and dashes to underscores.
-export type MetricType = 'counter' | 'gauge';
+// Prometheus names as its prometheus sink makes them: dots and dashes to underscores. A
+// histogram's samples carry their series suffix (`_bucket` with an `le` label, `_sum`, `_count`).
+export type MetricType = 'counter' | 'gauge' | 'histogram';
 
 export interface Sample {
   labels?: Record<string, string>;
   value: number;
+  /** Appended to the metric's name: a histogram's `_bucket`, `_sum`, `_count`. */
+  suffix?: '_bucket' | '_sum' | '_count';
 }
 
 export interface Metric {
@@ -46,7 +49,7 @@ export function renderMetrics(metrics: Metric[]): string {
     for (const s of m.samples) {
       const labels = Object.entries(s.labels ?? {});
       const l = labels.length ? `{${labels.map(([k, v]) => `${promName(k)}="${escapeLabel(v)}"`).join(',')}}` : '';
-      out += `${name}${l} ${num(s.value)}\n`;
+      out += `${name}${s.suffix ?? ''}${l} ${num(s.value)}\n`;
     }
   }
   return out;

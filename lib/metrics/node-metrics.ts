@@ -109,6 +109,7 @@ export class NodeMetrics {
       counter('distkv.client.connections_total', 'client connections accepted', n.server.counters.connections),
       counter('distkv.client.commands', 'client requests received', n.server.counters.commands),
     ];
+    if (n.server.timers) out.push(n.server.timers.metric());
     if (dd)
       out.push(
         gauge('distkv.datadir.generation', 'current data-dir generation', dd.generation),
