@@ -12,10 +12,11 @@ import { Replica } from '../store/replica.js';
 import { CLIENT_ADDR_TAG, serfAllOurs, serfBus, serfTagLookup } from '../store/replication/bus.js';
 import type { HostmapEntry } from '../store/replication/host-port.js';
 import { defaultAdvertiseHost, resolveJoinAddr } from './commands/agent.js';
-import { createRealRuntime, listenTcp, listenTls, tlsClientOptions, type RealRuntime, type TlsServerFiles } from './runtime/index.js';
+import { createRealRuntime, type RealRuntime, type TlsServerFiles } from './runtime/index.js';
 import { startAgentRpc, type AgentRpc } from './serf-rpc/agent-rpc.js';
 import type { LogTap } from './serf-rpc/log-tap.js';
-import { tcpSyncConnector } from './node/sync-connector.js';
+import { advertisedEndpoint, CLIENT_TLS_TAG, ClientPorts, hostPortText, type ClientEndpoint } from './node/client-ports.js';
+import { peerConnector } from './node/peer-connector.js';
 import { durableBus } from './data-dir/durable-bus.js';
 import { DistkvServer, type DistkvServerOptions, type ServerState } from './server.js';
 import type { Credentials } from './auth/client-login.js';
@@ -36,10 +37,15 @@ export interface NodeOptions {
   tags?: ReadonlyMap<string, string>;
   /** memberlist timing profile (default lan, as `serf agent`). */
   profile?: ProfileName;
-  /** Where clients connect. */
-  clientAddr: Addr;
-  /** TLS on the client port (PEM contents); peers' client ports are then reached over TLS too. */
+  /** Where clients connect (one port; `clientBinds` replaces it). */
+  clientAddr?: Addr;
+  /** TLS on that client port (PEM contents). */
   clientTls?: TlsServerFiles;
+  /**
+   * Every client port (python `server.bind`), each plain or TLS; peers are told about one
+   * (lib/node/client-ports.ts advertisedEndpoint) and reach TLS ones over TLS.
+   */
+  clientBinds?: ClientEndpoint[];
   /** How to log in to peers' client ports when they ask (python `connect.auth`). */
   peerLogin?: Credentials;
   /** The agent's RPC flags (`rpc-addr`, `rpc-auth`, `event-handler`); RPC is off without `rpc-addr`. */
@@ -66,6 +72,8 @@ export class DistkvNode {
     readonly rt: RealRuntime,
     readonly serf: Serf,
     readonly server: DistkvServer,
+    /** Every client port (python `server.bind`); the server's clientTransport. */
+    readonly clientPorts: ClientPorts,
     readonly rpc: AgentRpc | undefined,
     readonly log: SubLogger,
     private readonly makeReplica: (loaded: boolean) => Replica,
@@ -90,10 +98,10 @@ export class DistkvNode {
       });
     }
     const log = new SubLogger(rt.logger, 'node');
-    let clientTransport;
+    let clientTransport: ClientPorts;
     try {
-      const at = { host: o.clientAddr.host, port: o.clientAddr.port, logger: rt.logger };
-      clientTransport = o.clientTls ? await listenTls({ ...at, tls: o.clientTls }) : await listenTcp(at);
+      const endpoints = o.clientBinds ?? (o.clientAddr ? [{ addr: o.clientAddr, ...(o.clientTls ? { tls: o.clientTls } : {}) }] : []);
+      clientTransport = await ClientPorts.open(endpoints, rt.logger);
     } catch (e) {
       await rt.close();
       throw e;
@@ -101,13 +109,13 @@ export class DistkvNode {
     const advertise: Addr = o.advertise
       ? { host: o.advertise.host, port: o.advertise.port || rt.addr.port }
       : { host: rt.addr.host === '0.0.0.0' ? defaultAdvertiseHost() : rt.addr.host, port: rt.addr.port };
-    const client = clientTransport.localAddr();
-    const clientHost = client.host === '0.0.0.0' || client.host === '::' ? advertise.host : client.host;
+    const client = advertisedEndpoint(clientTransport.bound(), advertise.host);
     const profile = o.profile ?? 'lan';
     if (!isProfileName(profile)) throw new Error(`unknown profile '${String(profile)}'`);
     const config = defaultSerfConfig(o.name, profileConfig(profile, o.name));
     config.tags = new Map(o.tags ?? []);
-    config.tags.set(CLIENT_ADDR_TAG, `${clientHost.includes(':') ? `[${clientHost}]` : clientHost}:${client.port}`);
+    config.tags.set(CLIENT_ADDR_TAG, hostPortText(client.host, client.port));
+    if (client.tls) config.tags.set(CLIENT_TLS_TAG, '1');
     // as `serf agent` sets them (DistKV's events are sent without coalescing anyway)
     config.coalescePeriod = 3_000;
     config.quiescentPeriod = 1_000;
@@ -162,13 +170,15 @@ export class DistkvNode {
           loaded,
           force: o.server?.force ?? false,
           hostPort: { hostmap, tagLookup: serfTagLookup(serf) },
-          connect: tcpSyncConnector({
-            ...(o.clientTls ? { tls: tlsClientOptions(o.clientTls.cert) } : {}),
+          connect: peerConnector({
+            serf,
+            defaultTls: () => client.tls,
+            ownTls: () => clientTransport.tlsFiles(),
             ...(o.peerLogin ? { login: o.peerLogin } : {}),
           }),
           bigValues: { peersAreOurs: serfAllOurs(serf) },
         });
-      node = new DistkvNode(hostmap, rt, serf, server, rpc, log, makeReplica);
+      node = new DistkvNode(hostmap, rt, serf, server, clientTransport, rpc, log, makeReplica);
       return node;
     } catch (e) {
       await rpc?.close();
@@ -179,12 +189,24 @@ export class DistkvNode {
     }
   }
 
-  /** SIGHUP: new Serf tags (gossiped now); our `dkv-client` tag stays. */
+  /** SIGHUP: new Serf tags (gossiped now); our `dkv-client` and `dkv-client-tls` tags stay. */
   async setTags(tags: ReadonlyMap<string, string>): Promise<void> {
     const next = new Map(tags);
-    const own = this.serf.config.tags.get(CLIENT_ADDR_TAG);
-    if (own !== undefined) next.set(CLIENT_ADDR_TAG, own);
+    next.delete(CLIENT_TLS_TAG);
+    for (const k of [CLIENT_ADDR_TAG, CLIENT_TLS_TAG]) {
+      const own = this.serf.config.tags.get(k);
+      if (own !== undefined) next.set(k, own);
+    }
     await this.serf.setTags(next);
+  }
+
+  /**
+   * SIGHUP: new certificates for the TLS client ports, a loader per client port in order
+   * (undefined for plain ones), for the handshakes from now on; a bad one is logged and the old
+   * one kept. Returns the errors.
+   */
+  reloadClientTls(files: readonly ((() => TlsServerFiles) | undefined)[]): string[] {
+    return this.clientPorts.reloadTls(files);
   }
 
   /** SIGHUP: a new config hostmap (the meta tree's hostmap still comes first). */

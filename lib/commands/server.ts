@@ -20,6 +20,7 @@ import { ConfigError, ENV_CONFIG, parseConfigText, type ConfigTree } from '../co
 import { resolveConfig, serverSettings, type ServerSettings } from '../config/server-config.js';
 import { SwitchLogger } from '../config/switch-logger.js';
 import { applyReload } from '../config/reload.js';
+import { readClientTls } from '../config/client-tls.js';
 import { startMetricsOption } from '../metrics/server-option.js';
 
 export { DEFAULT_CLIENT_PORT };
@@ -35,6 +36,7 @@ const SPEC: Record<string, FlagSpec> = {
   'client-addr': { type: 'string', help: `client port, host:port (default 127.0.0.1:${DEFAULT_CLIENT_PORT}; server.bind_default)` },
   'tls-cert': { type: 'string', help: 'TLS on the client port: PEM certificate file (server.bind_default.ssl.cert)' },
   'tls-key': { type: 'string', help: 'TLS on the client port: PEM key file (server.bind_default.ssl.key)' },
+  'tls-client-ca': { type: 'string', help: 'mutual TLS: clients must show a certificate this PEM CA signed (server.bind_default.ssl.ca)' },
   'auth-hardened': { type: 'bool', help: 'store new password users salted + scrypted (auth.hardened; docs/auth.md)' },
   'data-dir': { type: 'string', help: 'keep snapshots + change logs here, restored at start (server.data_dir)' },
   fsync: { type: 'string', help: "ack (default: a write is acknowledged once fsynced, group commit) or interval (python's 1 s)" },
@@ -136,9 +138,8 @@ export async function run(argv: string[]): Promise<number> {
       ...(keyring ? { keyring } : {}),
       tags: settings.tags,
       profile: settings.profile,
-      clientAddr: settings.clientAddr,
+      clientBinds: settings.clientBinds.map((b) => ({ addr: b.addr, ...(b.tls ? { tls: readClientTls(b.tls) } : {}) })),
       ...(settings.peerLogin ? { peerLogin: settings.peerLogin } : {}),
-      ...(settings.clientTls ? { clientTls: { cert: readFileSync(settings.clientTls.cert), key: readFileSync(settings.clientTls.key) } } : {}),
       rpcFlags: settings.rpcFlags,
       root: settings.root,
       ping: settings.ping,

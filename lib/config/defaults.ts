@@ -12,6 +12,8 @@ export function defaultConfig(): ConfigTree {
       buffer: 10,
       root: [':distkv'],
       paranoia: false,
+      // python: one client port per `bind` entry, each over `bind_default`
+      bind: [{}],
       bind_default: { host: '127.0.0.1', port: DEFAULT_CLIENT_PORT, ssl: false },
       ping: { cycle: 10, gap: 2 },
       // ours

@@ -7,15 +7,21 @@ import { isFsyncPolicy, type FsyncPolicy } from '../data-dir/data-dir.js';
 import { parseLogLevel, type LogFormat } from '../runtime/logger.js';
 import { splitHostPort } from '../runtime/addr.js';
 import { DEFAULT_CLIENT_PORT, DEFAULT_GOSSIP_PORT, defaultConfig } from './defaults.js';
-import { clientTlsSettings, type ClientTlsFiles } from './client-tls.js';
+import { bindEntry, clientTlsSettings, type ClientTlsFiles } from './client-tls.js';
 import { parseAuth } from '../client/auth-arg.js';
 import type { Credentials } from '../auth/client-login.js';
 import { ConfigError, dig, envLayer, mergeConfig, overrideLayer, treeAt, type ConfigTree } from './layers.js';
 
+/** One client port: python's `server.bind` entry over `server.bind_default`. */
+export interface ClientBind {
+  addr: Addr;
+  /** The entry's `ssl`; undefined = plain TCP. */
+  tls: ClientTlsFiles | undefined;
+}
+
 export interface ServerSettings {
-  clientAddr: Addr;
-  /** TLS on the client port (`server.bind_default.ssl`); undefined = plain TCP. */
-  clientTls: ClientTlsFiles | undefined;
+  /** Every client port (`server.bind`, each over `server.bind_default`), in the config's order. */
+  clientBinds: ClientBind[];
   /** Store new password records salted + scrypted (`auth.hardened`, docs/auth.md). */
   authHardened: boolean;
   /** How this node logs in to its peers' client ports (python `connect.auth`, `-a`'s syntax). */
@@ -53,6 +59,7 @@ export const FLAG_KEYS: Record<string, string> = {
   'data-dir': 'server.data_dir',
   'tls-cert': 'server.bind_default.ssl.cert',
   'tls-key': 'server.bind_default.ssl.key',
+  'tls-client-ca': 'server.bind_default.ssl.ca',
   'auth-hardened': 'auth.hardened',
   fsync: 'server.fsync',
   'metrics-addr': 'server.metrics_addr',
@@ -173,6 +180,35 @@ function addr(key: string, text: string, dfltPort: number): Addr {
   return { host: ipHost(host), port: port ?? dfltPort };
 }
 
+const PORT_OK = (n: number): boolean => Number.isInteger(n) && n >= 0 && n < 65536;
+
+/** python `server.bind` (a list of maps, default `[{}]`), each entry over `server.bind_default`. */
+function clientBinds(r: Reader): ClientBind[] {
+  const dflt = r.map('server.bind_default');
+  const listV = r.opt('server.bind') ?? [{}];
+  if (!Array.isArray(listV)) throw new ConfigError(`server.bind: expected a list of maps {host, port, ssl} (JSON with -C and DISTKV_*), got ${JSON.stringify(listV)}`);
+  const list: unknown[] = listV;
+  if (!list.length) throw new ConfigError('server.bind: an empty list opens no client port');
+  return list.map((e: unknown, i) => {
+    const key = `server.bind[${i}]`;
+    if (e === null || e === undefined) e = {};
+    if (typeof e !== 'object' || Array.isArray(e)) throw new ConfigError(`${key}: expected a map {host, port, ssl}, got ${JSON.stringify(e)}`);
+    const entry = e as Record<string, unknown>;
+    for (const k of Object.keys(entry)) if (k !== 'host' && k !== 'port' && k !== 'ssl') throw new ConfigError(`${key}.${k}: unknown key (host, port, ssl)`);
+    const m = new Reader({ b: bindEntry(entry, dflt) });
+    const from = (k: string): string => (Object.hasOwn(entry, k) ? `${key}.${k}` : `server.bind_default.${k}`);
+    const host = m.opt('b.host') ?? '127.0.0.1';
+    if (typeof host !== 'string') throw new ConfigError(`${from('host')}: expected a host, got ${JSON.stringify(host)}`);
+    let port: number;
+    try {
+      port = m.num('b.port', DEFAULT_CLIENT_PORT, PORT_OK);
+    } catch {
+      throw new ConfigError(`${from('port')}: bad port ${JSON.stringify(m.opt('b.port'))}`);
+    }
+    return { addr: { host: ipHost(host), port }, tls: clientTlsSettings(m.opt('b.ssl'), from('ssl')) };
+  });
+}
+
 function peerLogin(text: string | undefined): Credentials | undefined {
   if (text === undefined) return undefined;
   try {
@@ -213,10 +249,8 @@ export function serverSettings(cfg: ConfigTree): ServerSettings {
   const handlers = r.list('serf.event_handlers');
   if (handlers.length) rpcFlags.set('event-handler', handlers);
   const bindText = r.str('serf.bind');
-  const bd = r.str('server.bind_default.host') ?? '127.0.0.1';
   return {
-    clientAddr: { host: ipHost(bd), port: r.num('server.bind_default.port', DEFAULT_CLIENT_PORT, (n) => Number.isInteger(n) && n >= 0 && n < 65536) },
-    clientTls: clientTlsSettings(r.opt('server.bind_default.ssl')),
+    clientBinds: clientBinds(r),
     authHardened: r.bool('auth.hardened'),
     peerLogin: peerLogin(r.str('connect.auth')),
     buffer: r.num('server.buffer', 10, (n) => Number.isInteger(n) && n >= 0),

@@ -12,7 +12,7 @@ const flags = (o: Record<string, string | boolean | string[]>) => new Map(Object
 describe('lib/config: server configuration', () => {
   it('defaults: loopback client port 27586, gossip 127.0.0.1:7946 (may fall back), python buffer/ping/root, fsync ack, no metrics', () => {
     const s = serverSettings(resolveConfig({}));
-    assert.deepEqual(s.clientAddr, { host: '127.0.0.1', port: 27586 });
+    assert.deepEqual(s.clientBinds, [{ addr: { host: '127.0.0.1', port: 27586 }, tls: undefined }]);
     assert.deepEqual(s.bind, { host: '127.0.0.1', port: 7946 });
     assert.equal(s.bindIsDefault, true);
     assert.equal(s.buffer, 10);
@@ -30,7 +30,7 @@ describe('lib/config: server configuration', () => {
       'f.yaml',
     );
     const s = serverSettings(resolveConfig({ file }));
-    assert.deepEqual(s.clientAddr, { host: '127.0.0.1', port: 27600 });
+    assert.deepEqual(s.clientBinds, [{ addr: { host: '127.0.0.1', port: 27600 }, tls: undefined }]);
     assert.equal(s.buffer, 20);
     assert.equal(s.root, ':mykv');
     assert.deepEqual(s.ping, { cycle: 3, gap: 1 });
@@ -57,7 +57,7 @@ describe('lib/config: server configuration', () => {
     assert.equal(s.dataDir, '/c');
     s = serverSettings(resolveConfig({ file, env, overrides: ['server.data_dir=/c'], flags: flags({ 'data-dir': '/flag', 'client-addr': '127.0.0.2:2002', tag: ['a=flag'] }) }));
     assert.equal(s.dataDir, '/flag');
-    assert.deepEqual(s.clientAddr, { host: '127.0.0.2', port: 2002 });
+    assert.deepEqual(s.clientBinds, [{ addr: { host: '127.0.0.2', port: 2002 }, tls: undefined }]);
     assert.deepEqual([...s.tags], [['a', 'flag'], ['b', 'file']], 'maps merge key by key');
     assert.equal(s.buffer, 2);
   });
