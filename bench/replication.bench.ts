@@ -13,7 +13,9 @@
 //    Goal: ≤ 2× + 64 B/node.
 //
 // Env: REPL_SIM_NODES, REPL_SIM_SEEDS, REPL_SIM_WRITES, REPL_HEAL_NODES, REPL_HEAL_KEYS, REPL_HEAL_WRITES,
-// REPL_SIM_ONLY=write|heal.
+// REPL_SIM_ONLY=write|heal, REPL_HEAL_PULL=0 (python's way: no pull before asking). The peer
+// sessions run in-process in the simulator; their client-protocol bytes (storeSyncSession's
+// meter: each request and reply as msgpack, + 64 B per session) count as wire.
 import { replicaFactory, type ReplicaSimNode } from '../lib/sim/replica-node.js';
 import { ticksAgree } from '../lib/sim/replica-check.js';
 import { storesConverged } from '../lib/sim/replica-protocol.js';
@@ -36,10 +38,21 @@ function quantile(xs: number[], q: number): number {
   return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]!;
 }
 
+/** Client-protocol bytes of the simulated peer sessions (initial syncs, fetches, pulls). */
+let sessionBytes = 0;
+/** REPL_HEAL_PULL=0: python's way only (no pull before asking), for before/after in one build. */
+const pull = process.env.REPL_HEAL_PULL !== '0';
+
 async function preloadedCluster(seed: string, n: number, initial?: (store: Store) => void): Promise<Simulation<ReplicaSimNode>> {
   const sim = new Simulation<ReplicaSimNode>({ seed, link: { latencyMs: 1, jitterMs: 1 }, log: { level: 'error' } });
   // python's default ping cycle (10 s / 2 s); no disk log: nothing crashes here
-  const factory = replicaFactory(sim, { durable: false, ping: { cycle: 10, gap: 2 }, preloaded: initial ? { initial } : {} });
+  const factory = replicaFactory(sim, {
+    durable: false,
+    ping: { cycle: 10, gap: 2 },
+    preloaded: initial ? { initial } : {},
+    pull,
+    syncMeter: (b) => void (sessionBytes += b),
+  });
   for (const name of nodeNames(n)) sim.define(name, factory);
   for (const name of sim.names()) await sim.start(name);
   return sim;
@@ -105,14 +118,17 @@ interface HealFigures {
   wireBytes: number;
   backgroundBytes: number;
   replicaEventBytes: number;
+  sessionBytes: number;
+  pulled: { sessions: number; applied: number };
   healMs: number;
   converged: boolean;
   loadCpuMs: number;
 }
 
+/** Datagrams + streams delivered, + the peer sessions' client-protocol bytes (in-process in the simulator). */
 function wireBytes(sim: Simulation<ReplicaSimNode>): number {
   const st = sim.stats();
-  return st.bytesDelivered + st.streams.bytes;
+  return st.bytesDelivered + st.streams.bytes + sessionBytes;
 }
 
 async function heal(n: number, keys: number, writes: number): Promise<HealFigures> {
@@ -152,6 +168,7 @@ async function heal(n: number, keys: number, writes: number): Promise<HealFigure
   missingBytes = sideWrites(a, 0) * b.length + sideWrites(b, 1) * a.length;
   const events0 = sim.names().reduce((x, nm) => x + sim.node(nm)!.replica.stats.sent, 0);
   const w0 = wireBytes(sim);
+  const s0 = sessionBytes;
   const t0 = sim.now();
   sim.heal();
   let done = false;
@@ -164,7 +181,12 @@ async function heal(n: number, keys: number, writes: number): Promise<HealFigure
   const healMs = sim.now() - t0;
   const wire = wireBytes(sim) - w0;
   const events = sim.names().reduce((x, nm) => x + sim.node(nm)!.replica.stats.sent, 0) - events0;
-  return { missingBytes, wireBytes: wire, backgroundBytes: Math.round(bgRate * healMs), replicaEventBytes: events, healMs, converged: done, loadCpuMs };
+  const pulled = { sessions: 0, applied: 0 };
+  for (const nm of sim.names()) {
+    pulled.sessions += sim.node(nm)!.replica.puller.stats.sessions;
+    pulled.applied += sim.node(nm)!.replica.puller.stats.applied;
+  }
+  return { missingBytes, wireBytes: wire, backgroundBytes: Math.round(bgRate * healMs), replicaEventBytes: events, sessionBytes: sessionBytes - s0, pulled, healMs, converged: done, loadCpuMs };
 }
 
 export async function main(): Promise<void> {
@@ -197,8 +219,9 @@ export async function main(): Promise<void> {
     const h = await heal(n, keys, writes);
     const net = h.wireBytes - h.backgroundBytes;
     const goal = 2 * h.missingBytes + 64 * n;
-    console.log(`heal after a 50/50 split of ${n} nodes, ${keys} keys, ${writes} divergent writes: converged ${h.converged} in ${(h.healMs / 1000).toFixed(1)} s virtual`);
+    console.log(`heal after a 50/50 split of ${n} nodes, ${keys} keys, ${writes} divergent writes, pull ${pull ? 'on' : 'off (python way)'}: converged ${h.converged} in ${(h.healMs / 1000).toFixed(1)} s virtual`);
     console.log(`  missing entries (encoded, summed over the nodes lacking them) ${h.missingBytes} B; wire ${h.wireBytes} B (background ~${h.backgroundBytes} B, net ${net} B); replica events sent ${h.replicaEventBytes}`);
+    console.log(`  peer sessions: ${h.sessionBytes} B of the wire; ${h.pulled.sessions} pull sessions applied ${h.pulled.applied} entries`);
     console.log(`  net wire / missing ${(net / h.missingBytes).toFixed(2)}x (goal ≤ 2× + 64 B/node = ${goal} B: ${(net / goal).toFixed(2)}x of it)`);
     console.log(`  took ${((performance.now() - t0) / 1000).toFixed(0)} s wall, ${(cpuMs(c0) / 1000).toFixed(0)} s cpu (loading ${n}×${keys} entries: ${(h.loadCpuMs / 1000).toFixed(0)} s cpu)`);
   }

@@ -9,7 +9,7 @@ import { SubLogger, type Addr, type Logger } from '../gossip/runtime.js';
 import { defaultSerfConfig } from '../gossip/serf/config.js';
 import { Serf } from '../gossip/serf/serf.js';
 import { Replica } from '../store/replica.js';
-import { CLIENT_ADDR_TAG, serfAllOurs, serfBus, serfTagLookup } from '../store/replication/bus.js';
+import { CLIENT_ADDR_TAG, serfAllOurs, serfBus, serfPeers, serfTagLookup } from '../store/replication/bus.js';
 import type { HostmapEntry } from '../store/replication/host-port.js';
 import { defaultAdvertiseHost, resolveJoinAddr } from './commands/agent.js';
 import { createRealRuntime, type RealRuntime, type TlsServerFiles } from './runtime/index.js';
@@ -177,6 +177,7 @@ export class DistkvNode {
             ...(o.peerLogin ? { login: o.peerLogin } : {}),
           }),
           bigValues: { peersAreOurs: serfAllOurs(serf) },
+          peers: serfPeers(serf),
         });
       node = new DistkvNode(hostmap, rt, serf, server, clientTransport, rpc, log, makeReplica);
       return node;

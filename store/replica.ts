@@ -4,7 +4,7 @@
 // The pieces live in store/replication/; this file wires them (python `Server.serve`,
 // `monitor`, `user_update`, `user_info`, `_pinger`, `watcher`). See docs/replication.md.
 import { DecodeError } from '../gossip/decode-error.js';
-import { type Clock, type Logger, type Random, SubLogger } from '../gossip/runtime.js';
+import { type Clock, type Logger, type Random, SubLogger, type Timer, sleep } from '../gossip/runtime.js';
 import { Actor, type ActorConfig, type ActorEvent, type ActorMessage } from './actor/index.js';
 import { decode, encode, type Value } from './codec.js';
 import type { NodeName } from './node-ticks.js';
@@ -20,8 +20,9 @@ import { DEFAULT_REASSEMBLY, Reassembler, type ReassemblyLimits, Splitter } from
 import { fetchData, type SyncConnector } from './replication/sync.js';
 import { keepHeldDeletions } from './replication/held-deletions.js';
 import { TickAnnouncer } from './replication/tick-announcer.js';
+import { missingNow, type PullOptions, type PullPeer, Puller } from './replication/pull.js';
 import { DELETE_ACTOR_CONFIG, DELETE_BATCH_MS, DeleteGc } from './replication/deleter.js';
-import { DEFAULT_BIG_VALUE_BYTES, noticeOf, parseNotice, type ParsedNotice, valueMatches } from './replication/big-values.js';
+import { DEFAULT_BIG_VALUE_BYTES, noticeOf, packedSizeWith, parseNotice, type ParsedNotice, valueMatches } from './replication/big-values.js';
 import { type Entry, NOT_GIVEN } from './entry.js';
 import { headNode, headTick } from './chain.js';
 
@@ -57,6 +58,14 @@ export interface ReplicaOptions {
    * as a notice and peers fetch the value over `connect`. Absent = always python's way.
    */
   bigValues?: { peersAreOurs: () => boolean; thresholdBytes?: number };
+  /**
+   * The live servers of the cluster, `ours` when they answer `get_ticks` (lib/: Serf members
+   * with our `dkv-client` tag, bus.ts serfPeers). With it and `connect`, missing ticks are first
+   * pulled from peers (replication/pull.ts) and only the rest is asked for by broadcast.
+   * Absent = python's way only.
+   */
+  peers?: () => PullPeer[];
+  pull?: PullOptions;
   /** Actor option (default true); false = exactly asyncactor. */
   fixCrossedPings?: boolean;
 }
@@ -80,6 +89,7 @@ export class Replica {
   readonly gapRepair: GapRepair;
   readonly deleteGc: DeleteGc;
   readonly reassembler: Reassembler;
+  readonly puller: Puller;
   readonly ticks = new TickAnnouncer();
   readonly stats: ReplicaStats = { notices: 0, bigFetched: 0, sent: 0, received: 0, bad: 0, refused: 0, applied: 0 };
   private readonly opts: ReplicaOptions;
@@ -95,6 +105,8 @@ export class Replica {
   private readonly bigResends = new Map<string, number>();
   private isStopped = false;
   private started = false;
+  private pullTimer: Timer | undefined;
+  private pullAgain = false;
 
   constructor(opts: ReplicaOptions) {
     this.opts = opts;
@@ -140,6 +152,22 @@ export class Replica {
         },
       },
       opts.gapRepair,
+    );
+    this.puller = new Puller(
+      {
+        store: this.store,
+        clock: opts.clock,
+        random: rnd.fork('pull'),
+        logger: opts.logger,
+        get stopped() {
+          return self.isStopped;
+        },
+        ...(opts.connect && opts.peers ? { connect: opts.connect } : {}),
+        hostPort: (n) => hostPortOf(this.store, n, this.opts.hostPort ?? {}),
+        peers: () => opts.peers?.() ?? [],
+        changed: () => this.refreshValue(),
+      },
+      opts.pull,
     );
     this.deleteGc = new DeleteGc({
       store: this.store,
@@ -198,7 +226,7 @@ export class Replica {
       if (this.isStopped) return;
       if (this.readyFlag) {
         this.announceTicks(this.actor.config.cycle * 1000);
-        this.gapRepair.sendMissing();
+        this.askMissing();
       }
       this.opts.clock.setTimer(3 * this.actor.config.cycle * 1000, ask);
     };
@@ -215,6 +243,7 @@ export class Replica {
     this.actor.stop();
     this.delActor.stop();
     for (const t of [...this.recoverTasks.values()]) t.cancel();
+    this.pullTimer?.cancel();
   }
 
   get stopped(): boolean {
@@ -341,9 +370,12 @@ export class Replica {
    */
   private sendNotice(msg: Record<string, unknown>, from?: NodeName): boolean {
     const big = this.opts.bigValues;
-    if (!big || !('value' in msg) || !big.peersAreOurs() || encode(msg as Value).length <= (big.thresholdBytes ?? DEFAULT_BIG_VALUE_BYTES)) return false;
+    if (!big || !('value' in msg) || !big.peersAreOurs()) return false;
+    // the value is packed once: its size decides, and the notice's size and hash reuse it
+    const packed = encode(msg.value as Value);
+    if (packedSizeWith(msg, packed) <= (big.thresholdBytes ?? DEFAULT_BIG_VALUE_BYTES)) return false;
     this.stats.notices++;
-    const n = noticeOf(msg);
+    const n = noticeOf(msg, packed);
     if (from !== undefined) n.from = from;
     else this.log.info('big value: notice sent', { tick: this.store.tick, bytes: n.size as number });
     this.send('notice', n);
@@ -426,7 +458,10 @@ export class Replica {
     if (ticks && typeof ticks === 'object' && !(ticks instanceof Map))
       for (const [n, t] of Object.entries(ticks)) if (typeof t === 'number') this.ticks.heard(n, t, this.opts.clock.now());
     const rec = typeof sender === 'string' ? this.recoverTasks.get(sender) : undefined;
-    if (fx.hadTicks) rec?.set(1);
+    if (fx.hadTicks) {
+      rec?.set(1);
+      this.schedulePull();
+    }
     if (fx.hadMissing) {
       for (const [n, r] of fx.missing) this.gapRepair.noteSeen(n, r);
       rec?.set(2);
@@ -443,7 +478,7 @@ export class Replica {
       case 'tag':
         if (this.readyFlag) {
           this.announceTicks(0);
-          this.gapRepair.sendMissing();
+          this.askMissing();
         }
         break;
       case 'recover':
@@ -477,8 +512,10 @@ export class Replica {
     if (typeof tock !== 'number' || !Number.isSafeInteger(tock)) return;
     if (tick !== null && (typeof tick !== 'number' || !Number.isSafeInteger(tick) || tick < 0)) return;
     this.store.tockSeen(tock);
+    const before = this.store.knownNode(node)?.tick ?? null;
     const n = this.store.node(node, tick as number | null);
     n.tock = tock;
+    if ((n.tick ?? 0) > (before ?? 0)) this.schedulePull();
     this.ticks.heard(node, tick as number | null, this.opts.clock.now());
     this.refreshValue();
   }
@@ -491,6 +528,50 @@ export class Replica {
     const all = this.recoverTasks.size > 0;
     const due = this.ticks.due(this.store, this.opts.clock.now(), this.actor.config.cycle * 1000, { all, minAgeMs });
     if (Object.keys(due).length) this.send('info', { ticks: due });
+  }
+
+  /** ms between noticing missing ticks and pulling them: what is under way by gossip arrives. */
+  private settleMs(): number {
+    return (this.actor.config.gap * 1000) / 2;
+  }
+
+  /** What we lack (and still lack after the settle delay), pulled from peers (pull.ts). */
+  private async pullMissing(): Promise<void> {
+    if (!this.puller.enabled) return;
+    const want = missingNow(this.store);
+    if (!want.size) return;
+    await sleep(this.opts.clock, this.settleMs());
+    if (!this.isStopped) await this.puller.pull(want);
+  }
+
+  /** Routine gap repair's question (python `_send_missing`), after a pull of what peers hold. */
+  private askMissing(): void {
+    if (!this.puller.enabled || !missingNow(this.store).size) {
+      this.gapRepair.sendMissing();
+      return;
+    }
+    void this.pullMissing().then(() => {
+      if (!this.isStopped) this.gapRepair.sendMissing();
+    });
+  }
+
+  /** New ticks heard of (info ticks, a ping): pull what of them is still missing a moment later. */
+  private schedulePull(): void {
+    if (!this.puller.enabled || !this.readyFlag || this.isStopped) return;
+    if (this.pullTimer) {
+      this.pullAgain = true;
+      return;
+    }
+    const want = missingNow(this.store);
+    if (!want.size) return;
+    this.pullTimer = this.opts.clock.setTimer(this.settleMs(), () => {
+      void this.puller.pull(want).finally(() => {
+        this.pullTimer = undefined;
+        if (!this.pullAgain) return;
+        this.pullAgain = false;
+        this.schedulePull();
+      });
+    });
   }
 
   /** python `_set_tock`: the actor's value is [tock, tick] once ready, null before. */
@@ -557,6 +638,9 @@ export class Replica {
         this.send('info', msg);
       },
       sendMissing: (force: boolean) => this.gapRepair.sendMissing(force),
+      // pull first only when every server is ours: a python server of our side would take our
+      // (then empty) forced `info {missing}` as its own step 2 and not ask for what it lacks
+      pullFirst: this.puller.enabled && this.opts.peers ? () => (this.opts.peers!().every((p) => p.ours) ? this.pullMissing() : Promise.resolve()) : undefined,
       runSendMissing: (prio: number) => this.gapRepair.runSendMissing(prio),
       clearSeen: () => this.gapRepair.clearSeen(),
     };

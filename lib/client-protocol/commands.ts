@@ -19,6 +19,7 @@ import type { Entry } from '../../store/entry.js';
 import { DecodeError } from '../../gossip/decode-error.js';
 import { aclAt, aclDeleteVictims, aclEnumerate, aclWalk, dumpVerdict } from './acl-walk.js';
 import { msgMonitor, msgSend } from './messages.js';
+import { ticksReply, wantFromWire } from '../../store/replication/pull.js';
 
 /** A single-reply command returns its result (python `_process` wraps it) or NO_REPLY. */
 export const NO_REPLY: unique symbol = Symbol('no reply');
@@ -362,6 +363,25 @@ function fakeInfo(conn: ServerConnection, req: Request, broadcast: boolean): unk
   return undefined;
 }
 
+/**
+ * Ours only (not python): the replication pull (store/replication/pull.ts). `nodes` maps node
+ * names to tick ranges; streams every entry holding one of them (whole chain, whole path), then
+ * `{known, deleted}` for the asked ticks gone for good or deleted here. Like get_value by
+ * node/tick it is a server-to-server command: no ACL walk, and only on an unrooted connection
+ * (paths are whole).
+ */
+async function getTicks(conn: ServerConnection, req: Request, out: OutStream): Promise<void> {
+  if (conn.root.length) throw new RequestError('get_ticks: not below a chroot');
+  let want: ReturnType<typeof wantFromWire>;
+  try {
+    want = wantFromWire(req.get('nodes') ?? null, 'nodes');
+  } catch (e) {
+    if (e instanceof DecodeError) throw new RequestError(e.message);
+    throw e;
+  }
+  for (const r of ticksReply(conn.ctx.store, want)) await out.send(r as ValueObject);
+}
+
 export const COMMANDS: Record<string, Command> = {
   get_value: single((c, r) => getValue(c, r, false)),
   set_value: single((c, r) => setValue(c, r, false)),
@@ -382,6 +402,7 @@ export const COMMANDS: Record<string, Command> = {
   enum_node: single((c, r) => ({ result: c.ctx.store.enumNode(r.str('node'), r.int('max', 0), r.flag('current')) })),
   kill_node: single(killNode),
   check_deleted: single(checkDeleted),
+  get_ticks: stream(getTicks),
   fake_info: single((c, r) => fakeInfo(c, r, false)),
   fake_info_send: single((c, r) => fakeInfo(c, r, true)),
   update: single(update),

@@ -2,7 +2,9 @@
 // sync (store/replication/sync.ts: `get_tree`/`get_tree_internal` with `nchain: -1`, their
 // shortened paths made whole again, `get_state`), `check_deleted`, and the big-value fetch
 // `get_value {node, tick}` (store/replication/big-values.ts; the replica checks size and sha256
-// against the notice and applies). Python servers answer all of these too.
+// against the notice and applies), and the replication pull (store/replication/pull.ts):
+// `get_ticks {nodes}` from our servers, `get_value {node, tick, nchain: -1}` from Python ones.
+// Python servers answer all but get_ticks.
 import type { ConnectionOptions } from 'node:tls';
 import { DistkvClient } from '../client/client.js';
 import { login, type Credentials } from '../auth/client-login.js';
@@ -66,7 +68,24 @@ export function tcpSyncConnector(o: SyncConnectorOptions = {}): SyncConnector {
       async checkDeleted(nodes) {
         await request('check_deleted', { nodes } as never);
       },
-      getValue: (node, tick) => request('get_value', { node, tick, nchain: 0 }),
+      getValue: (node, tick, nchain = 0) => request('get_value', { node, tick, nchain }),
+      // ours only (replication pull): a peer that stops sending for a request timeout is cut off
+      async *getTicks(nodes) {
+        let timer: NodeJS.Timeout | undefined;
+        const arm = () => {
+          clearTimeout(timer);
+          timer = setTimeout(() => c.close(), requestTimeoutMs);
+        };
+        arm();
+        try {
+          for await (const m of c.stream('get_ticks', { nodes } as never)) {
+            arm();
+            yield m;
+          }
+        } finally {
+          clearTimeout(timer);
+        }
+      },
       close: () => c.close(),
     };
     return session;

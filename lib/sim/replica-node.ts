@@ -11,7 +11,7 @@ import type { Addr, Random } from '../../gossip/runtime.js';
 import type { NodeFactory, SimNode, SimRuntime, Simulation } from '../../sim/simulation.js';
 import type { ActorConfig } from '../../store/actor/index.js';
 import { Replica } from '../../store/replica.js';
-import { serfBus, type EventBus } from '../../store/replication/bus.js';
+import { serfBus, serfPeers, type EventBus } from '../../store/replication/bus.js';
 import { storeSyncSession } from '../../store/replication/sync.js';
 import { Store } from '../../store/store.js';
 import { DiskLog } from './disk-log.js';
@@ -29,10 +29,14 @@ export interface ReplicaSimOptions {
   bigValueBytes?: number;
   /** Keep a change log on the simulated disk and reload it on restart (default true). */
   durable?: boolean;
-  /** Nodes that cannot fetch big values (tests: the gap-repair fallback); read at each fetch. */
+  /** Nodes that cannot fetch big values nor pull (tests: the gap-repair fallback); read at each fetch. */
   noFetch?: ReadonlySet<string>;
   /** Messages lost between the replica and Serf (DistKV's test_recover drops, see lossyBus). */
   busLoss?: BusLoss;
+  /** Peer sessions pull missing ticks before asking by broadcast (replication/pull.ts; default true). */
+  pull?: boolean;
+  /** Benchmarks: told the client-protocol bytes of every peer session (storeSyncSession's meter). */
+  syncMeter?: (bytes: number) => void;
   /**
    * Benchmarks: every node starts knowing every other as alive (memberlist preload, no join
    * storm) and with the data `initial` puts in its store, ready at once (as if loaded from a
@@ -111,11 +115,15 @@ export function replicaFactory(sim: Simulation<ReplicaSimNode>, o: ReplicaSimOpt
       ...(seeds ? { init: 'seed' } : {}),
       ...(opened?.loaded || preloaded ? { loaded: true } : {}),
       ...(o.bigValueBytes !== undefined ? { bigValues: { peersAreOurs: () => true, thresholdBytes: o.bigValueBytes } } : {}),
+      ...((o.pull ?? true) ? { peers: serfPeers(serf, { allOurs: true }) } : {}),
       connect: async (peer) => {
         const p = sim.node(peer.name);
         if (!p || !sim.reachable(rt.name, peer.name)) throw new Error(`${peer.name} is unreachable`);
-        const s = storeSyncSession(p.store, (nodes) => p.replica.checkDeleted(nodes));
-        if (o.noFetch?.has(rt.name)) delete s.getValue;
+        const s = storeSyncSession(p.store, (nodes) => p.replica.checkDeleted(nodes), o.syncMeter);
+        if (o.noFetch?.has(rt.name)) {
+          delete s.getValue;
+          delete s.getTicks;
+        }
         return s;
       },
     });

@@ -25,9 +25,19 @@ export function valueDigest(packedValue: Uint8Array): Uint8Array {
   return new Uint8Array(createHash('sha256').update(packedValue).digest());
 }
 
-/** The notice for an update in the broadcast form (`update` keeps its key order, minus value). */
-export function noticeOf(update: Record<string, unknown>): Record<string, unknown> {
-  const packed = encode(update.value as Value);
+/**
+ * The packed size of `update` whose value packs to `packedValue`, without packing the value
+ * again: the map with a nil (1 byte) in the value's place, plus the value's bytes.
+ */
+export function packedSizeWith(update: Record<string, unknown>, packedValue: Uint8Array): number {
+  return encode({ ...update, value: null } as Value).length - 1 + packedValue.length;
+}
+
+/**
+ * The notice for an update in the broadcast form (`update` keeps its key order, minus value);
+ * `packed` = the value already packed.
+ */
+export function noticeOf(update: Record<string, unknown>, packed: Uint8Array = encode(update.value as Value)): Record<string, unknown> {
   const n: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(update)) if (k !== 'value') n[k] = v;
   n.size = packed.length;

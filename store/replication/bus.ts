@@ -97,3 +97,13 @@ export function serfTagLookup(serf: Serf): (name: string) => string | undefined 
 export function serfAllOurs(serf: Serf): () => boolean {
   return () => serf.everyMember((m) => m.status !== MemberStatus.Alive || m.tags.has(CLIENT_ADDR_TAG));
 }
+
+/**
+ * The alive members as pull peers (replication/pull.ts): `ours` = it advertises our tag, so it
+ * answers `get_ticks`; a Python server (or plain agent) gets `get_value` per tick. `allOurs`: the
+ * simulator, whose servers are all ours and set no tags.
+ */
+export function serfPeers(serf: Serf, o: { allOurs?: boolean } = {}): () => { name: string; ours: boolean }[] {
+  return () =>
+    serf.members().flatMap((m) => (m.status === MemberStatus.Alive && m.name !== serf.name ? [{ name: m.name, ours: o.allOurs === true || m.tags.has(CLIENT_ADDR_TAG) }] : []));
+}

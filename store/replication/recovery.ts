@@ -59,6 +59,11 @@ export class RecoverControl {
     for (const f of w ?? []) f();
   }
 
+  /** Step `n` was done by somebody of our side. */
+  done(n: number): boolean {
+    return this.fired.has(n);
+  }
+
   /** Waits up to `ms` for step `n`; true when it fired (or we were cancelled). */
   wait(clock: Clock, n: number, ms: number): Promise<boolean> {
     if (this.fired.has(n)) return Promise.resolve(true);
@@ -83,6 +88,11 @@ export interface RecoveryHost {
   cycle(): number;
   sendTicks(): void;
   sendMissing(force: boolean): void;
+  /**
+   * Before step 2: fetch what we lack point-to-point (pull.ts), so the forced `info {missing}`
+   * names only the rest and holders do not re-broadcast what our servers pulled anyway.
+   */
+  pullFirst?: (() => Promise<void>) | undefined;
   runSendMissing(prio: number): void;
   clearSeen(): void;
 }
@@ -100,7 +110,10 @@ export async function recoverSplit(h: RecoveryHost, prio: number, localNodes: re
     if (!(await t.wait(h.clock, 1, clock * (1 - f))) && !t.cancelled && !h.stopped) h.sendTicks();
     if (t.cancelled || h.stopped) return;
     // Step 2: missing (prio 0: after clock/2, so several sides' ticks can arrive first)
-    if (!(await t.wait(h.clock, 2, (clock * (2 - f)) / 2)) && !t.cancelled && !h.stopped) h.sendMissing(true);
+    if (!(await t.wait(h.clock, 2, (clock * (2 - f)) / 2)) && !t.cancelled && !h.stopped) {
+      await h.pullFirst?.();
+      if (!t.done(2) && !t.cancelled && !h.stopped) h.sendMissing(true);
+    }
     if (t.cancelled || h.stopped) return;
     await sleep(h.clock, clock * (1 - f));
     if (t.cancelled || h.stopped) return;

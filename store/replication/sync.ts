@@ -11,8 +11,9 @@ import { entryToWire } from '../entry.js';
 import type { NodeName } from '../node-ticks.js';
 import { RangeSet, type RangeWireItem } from '../range-set.js';
 import type { Store } from '../store.js';
-import type { Value } from '../codec.js';
+import { encode, type Value } from '../codec.js';
 import { keepHeldDeletions } from './held-deletions.js';
+import { ticksReply, wantFromWire } from './pull.js';
 
 /** One client connection to a peer, as far as the sync needs it. */
 export interface SyncSession {
@@ -27,8 +28,17 @@ export interface SyncSession {
    * `info {deleted}` for the ticks it holds on no entry. Optional: without it we cannot resync.
    */
   checkDeleted?(nodes: Record<NodeName, RangeWireItem[]>): Promise<void>;
-  /** get_value {node, tick}: the reply map (`value` when the entry has one). Big values. */
-  getValue?(node: NodeName, tick: number): Promise<unknown>;
+  /**
+   * get_value {node, tick, nchain}: the reply map (`value` when the entry has one, `path`, and
+   * the chain when `nchain` ≠ 0, default 0). Big values; the pull from Python peers (pull.ts).
+   */
+  getValue?(node: NodeName, tick: number, nchain?: number): Promise<unknown>;
+  /**
+   * get_ticks {nodes: {node: ranges}} (ours only, pull.ts `ticksReply`): the entries holding
+   * those ticks (whole chain and path), then one `{known, deleted}` record. Optional: without it
+   * the pull falls back to getValue per tick.
+   */
+  getTicks?(nodes: Record<NodeName, RangeWireItem[]>): AsyncIterable<unknown>;
   close(): void;
 }
 
@@ -37,31 +47,60 @@ export type SyncConnector = (peer: { name: NodeName; host: string; port: number 
 
 /**
  * A session on another store in this process (simulator, tests); `checkDeleted` is the peer
- * server's check_deleted command (Replica.checkDeleted), when given.
+ * server's check_deleted command (Replica.checkDeleted), when given. `meter` is told the bytes
+ * the same conversation would cost over the client protocol (the msgpack of each request and
+ * reply, plus `SESSION_OPEN_BYTES` for the greeting), for benchmarks.
  */
-export function storeSyncSession(peer: Store, checkDeleted?: (nodes: Map<NodeName, RangeSet>) => void): SyncSession {
+export function storeSyncSession(peer: Store, checkDeleted?: (nodes: Map<NodeName, RangeSet>) => void, meter?: (bytes: number) => void): SyncSession {
+  const count = meter ? (msg: unknown) => meter(encode({ seq: 1, ...(msg as object) } as Value).length) : undefined;
+  meter?.(SESSION_OPEN_BYTES);
   return {
-    async getValue(node, tick) {
-      return entryToWire(peer.entryForTick(node, tick), 0, -1);
+    async getValue(node, tick, nchain = 0) {
+      count?.({ action: 'get_value', node, tick, nchain });
+      const r = entryToWire(peer.entryForTick(node, tick), nchain, 0);
+      count?.(r);
+      return r;
+    },
+    async *getTicks(nodes) {
+      count?.({ action: 'get_ticks', nodes });
+      for (const r of ticksReply(peer, wantFromWire(nodes))) {
+        count?.(r);
+        yield r;
+      }
+      count?.({ state: 'end' });
     },
     async checkDeleted(nodes) {
       if (!checkDeleted) throw new Error('check_deleted not supported');
+      count?.({ action: 'check_deleted', nodes });
       const m = new Map<NodeName, RangeSet>();
       for (const [n, w] of Object.entries(nodes)) m.set(n, RangeSet.fromWire(w));
       checkDeleted(m);
     },
     async *tree() {
-      for (const [e] of peer.iterate([])) yield entryToWire(e, -1);
+      for (const [e] of peer.iterate([])) {
+        const r = entryToWire(e, -1);
+        count?.(r);
+        yield r;
+      }
     },
     async *treeInternal() {
-      for (const [e] of peer.iterate([null])) yield entryToWire(e, -1);
+      for (const [e] of peer.iterate([null])) {
+        const r = entryToWire(e, -1);
+        count?.(r);
+        yield r;
+      }
     },
     async state() {
-      return peer.getState({ nodes: true, known: true, deleted: true });
+      const r = peer.getState({ nodes: true, known: true, deleted: true });
+      count?.(r);
+      return r;
     },
     close() {},
   };
 }
+
+/** What opening a client session costs on the wire besides the requests (the greeting, ~). */
+export const SESSION_OPEN_BYTES = 64;
 
 export interface SyncHost {
   readonly store: Store;
