@@ -2,22 +2,19 @@
 // environment (SERF_EVENT, SERF_SELF_NAME, SERF_SELF_ROLE, SERF_TAG_*, SERF_USER_EVENT/LTIME,
 // SERF_QUERY_NAME/LTIME) and stdin (member lines "name\taddr\trole\ttags", or the payload with a
 // newline added); a query's script output (if any) is its response. As invoke.go does, scripts
-// run one after another in event order.
-import { spawn } from 'node:child_process';
+// run one after another in event order, off the event loop (script-runner.ts).
 import { ipToString } from '../../gossip/memberlist/node.js';
 import { SubLogger } from '../../gossip/runtime.js';
 import type { SerfEvent } from '../../gossip/serf/events.js';
 import type { Member } from '../../gossip/serf/member.js';
 import type { Serf } from '../../gossip/serf/serf.js';
 import { filterMatches, parseEventFilter, type EventFilter } from './event-filter.js';
+import { ScriptRunner } from './script-runner.js';
 
 export interface EventScript {
   filter: EventFilter;
   script: string;
 }
-
-/** invoke.go's maxBufSize: output kept (the tail) per run. */
-const MAX_OUTPUT = 8 * 1024;
 
 export function parseEventScript(v: string): EventScript[] {
   const i = v.indexOf('=');
@@ -74,28 +71,18 @@ function stdinFor(e: SerfEvent): Uint8Array | string {
   return memberLines(e.members);
 }
 
-/** Runs one script; resolves with its (tail of) combined output and exit code. */
-export function runScript(script: string, env: Record<string, string>, stdin: Uint8Array | string): Promise<{ output: Buffer; code: number | null }> {
-  return new Promise((resolve) => {
-    const p = spawn('/bin/sh', ['-c', script], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = Buffer.alloc(0);
-    const take = (b: Buffer) => {
-      out = Buffer.concat([out, b]);
-      if (out.length > MAX_OUTPUT) out = out.subarray(out.length - MAX_OUTPUT);
-    };
-    p.stdout.on('data', take);
-    p.stderr.on('data', take);
-    p.stdin.on('error', () => {});
-    p.on('error', () => resolve({ output: out, code: -1 }));
-    p.on('close', (code) => resolve({ output: out, code }));
-    p.stdin.end(stdin);
-  });
+/** The agent's environment with the event's variables on top (invoke.go: os.Environ() + ...). */
+function fullEnv(env: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) out[k] = v;
+  return Object.assign(out, env);
 }
 
 export class EventScripts {
   private chain: Promise<void> = Promise.resolve();
   private readonly log: SubLogger;
   private readonly off: () => void;
+  private readonly runner = new ScriptRunner();
 
   constructor(
     private readonly serf: Serf,
@@ -115,8 +102,10 @@ export class EventScripts {
     return this.chain;
   }
 
+  /** No further events; the worker goes once the scripts already queued have run. */
   stop(): void {
     this.off();
+    void this.chain.then(() => this.runner.close());
   }
 
   private handle(e: SerfEvent): void {
@@ -133,7 +122,7 @@ export class EventScripts {
     } catch {
       return;
     }
-    const { output, code } = await runScript(script, scriptEnv(self, e), stdinFor(e));
+    const { output, code } = await this.runner.run(script, fullEnv(scriptEnv(self, e)), stdinFor(e));
     this.log.debug(`Event '${e.type}' script output: ${output.toString('utf8')}`);
     if (code !== 0) {
       this.log.error(`Error invoking script '${script}': exit status ${code}`);
