@@ -4,7 +4,10 @@
 // handler logs `date +%s%N`). Events go alternately through a real agent's RPC port and through
 // one of ours (a real one in the all-real cluster). Printed as the ratio mixed / all-real of the
 // medians, measured in the same run. Needs /usr/bin/serf (skips otherwise).
-// Env: SERF_MIXED_EACH (default 8), SERF_MIXED_EVENTS (default 10 per cluster).
+// Env: SERF_MIXED_EACH (default 8), SERF_MIXED_EVENTS (default 10 per cluster), SERF_MIXED_ROUNDS
+// (default 1: the clusters are built again each round, events pooled), SERF_MIXED_BEFORE=<dir>: a
+// third cluster whose distkv agents run from another checkout (`git archive <rev> | tar -x -C
+// dir`, node_modules linked), for before/after ratios in one run.
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +15,8 @@ import { serfAvailable, serfCli, serfMembers, startDistkvAgent, startSerfAgent, 
 
 const EACH = Number(process.env.SERF_MIXED_EACH ?? 8);
 const EVENTS = Number(process.env.SERF_MIXED_EVENTS ?? 10);
+const ROUNDS = Number(process.env.SERF_MIXED_ROUNDS ?? 1);
+const BEFORE = process.env.SERF_MIXED_BEFORE;
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -23,7 +28,7 @@ interface Member {
   rpcAddr: string;
 }
 
-async function scenario(label: string, ours: number, real: number, dir: string): Promise<number[]> {
+async function scenario(label: string, ours: number, real: number, dir: string, cwd?: string): Promise<number[]> {
   const log = join(dir, `${label}.log`);
   const script = join(dir, `${label}.sh`);
   writeFileSync(log, '');
@@ -36,7 +41,7 @@ async function scenario(label: string, ours: number, real: number, dir: string):
     const started = await Promise.all([
       ...Array.from({ length: real - 1 }, (_, i) => startSerfAgent({ node: `${label}-r${i + 1}`, profile: 'local', join: [first.bind], extraArgs: [handler], readyTimeoutMs: 60_000 })),
       ...Array.from({ length: ours }, (_, i) =>
-        startDistkvAgent({ node: `${label}-o${i}`, args: ['-profile=local', '-log-level=warn', handler, `-join=${first.bind}`], readyTimeoutMs: 120_000 }),
+        startDistkvAgent({ node: `${label}-o${i}`, args: ['-profile=local', '-log-level=warn', handler, `-join=${first.bind}`], readyTimeoutMs: 120_000, ...(cwd ? { cwd } : {}) }),
       ),
     ]);
     members.push(...started);
@@ -81,12 +86,20 @@ export async function main(): Promise<void> {
   }
   const dir = mkdtempSync(join(tmpdir(), 'serf-mixed-bench-'));
   try {
-    const ref = await scenario('allreal', 0, 2 * EACH, dir);
-    const mixed = await scenario('mixed', EACH, EACH, dir);
+    const ref: number[] = [];
+    const mixed: number[] = [];
+    const before: number[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      ref.push(...(await scenario('allreal', 0, 2 * EACH, dir)));
+      if (BEFORE) before.push(...(await scenario('before', EACH, EACH, dir, BEFORE)));
+      mixed.push(...(await scenario('mixed', EACH, EACH, dir)));
+    }
     const odd = (xs: number[]) => xs.filter((_, i) => i % 2 === 1);
     const s = (x: number) => `${(x / 1000).toFixed(3)} s`;
-    console.log(`user event to all ${2 * EACH} handlers, Local profile, ${EVENTS} events per cluster (medians):`);
-    console.log(`  all-real ${s(median(ref))}, mixed ${EACH}+${EACH} ${s(median(mixed))}: ratio mixed/all-real ${(median(mixed) / median(ref)).toFixed(2)}x`);
+    const ratio = (xs: number[]) => `${(median(xs) / median(ref)).toFixed(2)}x`;
+    console.log(`user event to all ${2 * EACH} handlers, Local profile, ${EVENTS} events per cluster, ${ROUNDS} round(s) (medians):`);
+    console.log(`  all-real ${s(median(ref))}, mixed ${EACH}+${EACH} ${s(median(mixed))}: ratio mixed/all-real ${ratio(mixed)}`);
+    if (BEFORE) console.log(`  mixed with the agents of ${BEFORE} ${s(median(before))}: ratio ${ratio(before)}`);
     console.log(`  sent through one of ours (mixed) vs a real agent (all-real): ${s(median(odd(mixed)))} vs ${s(median(odd(ref)))}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });

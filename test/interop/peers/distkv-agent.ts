@@ -19,6 +19,8 @@ export interface DistkvAgentOptions {
   /** Wait for this line (default: "Join completed" with a -join flag, else "distkv agent running"). */
   ready?: RegExp;
   readyTimeoutMs?: number;
+  /** Run the agent of another checkout (its lib/cli.ts), e.g. to compare before/after a change. */
+  cwd?: string;
 }
 
 /** Starts `distkv agent -node … -bind … -rpc-addr …` (stop() = SIGINT, a graceful leave). */
@@ -29,7 +31,7 @@ export async function startDistkvAgent(o: DistkvAgentOptions): Promise<DistkvAge
     const bind = o.bind ?? `127.0.0.1:${await freePort()}`;
     const rpcAddr = o.rpcAddr ?? `127.0.0.1:${await freePort()}`;
     const args = o.args ?? [];
-    const p = spawnPeer(process.execPath, ['--import', 'tsx', 'lib/cli.ts', 'agent', `-node=${o.node}`, `-bind=${bind}`, `-rpc-addr=${rpcAddr}`, ...args], { stopSignal: 'SIGINT' });
+    const p = spawnPeer(process.execPath, ['--import', 'tsx', 'lib/cli.ts', 'agent', `-node=${o.node}`, `-bind=${bind}`, `-rpc-addr=${rpcAddr}`, ...args], { stopSignal: 'SIGINT', ...(o.cwd ? { cwd: o.cwd } : {}) });
     const ready = o.ready ?? (args.some((a) => /^--?join[= ]?/.test(a)) ? /Join completed/ : /distkv agent running/);
     try {
       await waitForOutput(p, ready, o.readyTimeoutMs ?? 30_000, `distkv agent ${o.node}`);
