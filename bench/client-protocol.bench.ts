@@ -34,6 +34,7 @@ async function stopProcess(p: ChildProcess): Promise<void> {
 const N = Number(process.env.BENCH_N ?? 20_000);
 const VALUE = 'x'.repeat(64);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const TIMER_ROUNDS = Number(process.env.BENCH_TIMER_ROUNDS ?? 9);
 
 /**
  * set_value requests from a bare client (one write per turn, replies only counted, not
@@ -86,6 +87,8 @@ async function ours_(client: DistkvClient, inFlight: number, op: 'set' | 'get'):
 export async function main(): Promise<void> {
   const echo = await serverProcess('echo');
   const ours = await serverProcess('distkv');
+  // the price of the request timers: two fresh servers, alike but for them, driven alike
+  const timed = await serverProcess('distkv');
   const untimed = await serverProcess('untimed');
   const client = await DistkvClient.connect({ port: ours.port });
   const fmt = (x: number): string => `${(x / 1000).toFixed(1)} k ops/s`;
@@ -96,29 +99,46 @@ export async function main(): Promise<void> {
     await ours_(client, 32, 'get');
     await rawSets(echo.port, 32);
     await rawSets(ours.port, 32);
+    await rawSets(timed.port, 32);
     await rawSets(untimed.port, 32);
     for (const inFlight of [1, 32, 256]) {
       let ref = 0;
       let set = 0;
       let get = 0;
       let raw = 0;
-      let rawUntimed = 0;
       for (let r = 0; r < ROUNDS; r++) {
         ref = Math.max(ref, await rawSets(echo.port, inFlight));
         set = Math.max(set, await ours_(client, inFlight, 'set'));
         get = Math.max(get, await ours_(client, inFlight, 'get'));
         raw = Math.max(raw, await rawSets(ours.port, inFlight));
-        rawUntimed = Math.max(rawUntimed, await rawSets(untimed.port, inFlight));
       }
       const x = (v: number): string => `${fmt(v)} (${(v / ref).toFixed(2)}x)`;
       console.log(
-        `${inFlight === 1 ? 'sequential' : `pipelined (${inFlight} in flight)`}: bare msgpack echo ${fmt(ref)}; our client: set_value ${x(set)}, get_value ${x(get)}; bare client -> our server: set_value ${x(raw)}; same without request timers ${x(rawUntimed)}, timed/untimed ${(raw / rawUntimed).toFixed(3)}`,
+        `${inFlight === 1 ? 'sequential' : `pipelined (${inFlight} in flight)`}: bare msgpack echo ${fmt(ref)}; our client: set_value ${x(set)}, get_value ${x(get)}; bare client -> our server: set_value ${x(raw)}`,
+      );
+    }
+    // request timers: the same bare load on two fresh servers alike but for them, back to back in
+    // alternating order; the median of the paired ratios (a neighbour's burst spoils one pair, not
+    // the figure)
+    for (const inFlight of [1, 32, 256]) {
+      const ratios: number[] = [];
+      for (let r = 0; r < TIMER_ROUNDS; r++) {
+        const first = r % 2 ? untimed : timed;
+        const a = await rawSets(first.port, inFlight);
+        const b = await rawSets((first === timed ? untimed : timed).port, inFlight);
+        ratios.push(first === timed ? a / b : b / a);
+      }
+      ratios.sort((p, q) => p - q);
+      const med = ratios[ratios.length >> 1]!;
+      console.log(
+        `request timers, ${inFlight} in flight: set_value timed/untimed median ${med.toFixed(3)} of ${TIMER_ROUNDS} pairs (range ${ratios[0]!.toFixed(2)}-${ratios.at(-1)!.toFixed(2)})`,
       );
     }
   } finally {
     client.close();
     await stopProcess(echo.proc);
     await stopProcess(ours.proc);
+    await stopProcess(timed.proc);
     await stopProcess(untimed.proc);
   }
 }

@@ -171,10 +171,9 @@ export class ServerConnection {
   }
 
   private dispatch(cmd: Command, req: Request, seq: number, action: string): void {
-    // /metrics latency per command: two clock reads per request when on
+    // /metrics latency per command (lib/metrics/histogram.ts: a few clock reads per turn)
     const timers = this.ctx.timers;
-    const t0 = timers ? performance.now() : 0;
-    const timed = timers ? () => timers.observe(action, performance.now() - t0) : undefined;
+    const t0 = timers ? timers.start() : 0;
     if (cmd.kind === 'stream') {
       const q = req.get('qlen');
       const win = typeof q === 'number' && Number.isSafeInteger(q) && q > 0 ? Math.min(q, 1 << 16) : this.qlen;
@@ -183,7 +182,7 @@ export class ServerConnection {
       this.tasks.set(seq, out);
       void out.run(() => cmd.run(this, req, out)).finally(() => {
         // a stopped stream (watch, monitor) lived as long as its client wanted: not a latency
-        if (!out.isCancelled) timed?.();
+        if (!out.isCancelled) timers?.end(action, t0);
         this.streams.delete(seq);
         if (this.tasks.get(seq) === out) this.tasks.delete(seq);
       });
@@ -194,7 +193,7 @@ export class ServerConnection {
       result = cmd.run(this, req);
     } catch (e) {
       this.replyError(seq, e);
-      timed?.();
+      timers?.end(action, t0);
       return;
     }
     // -data-dir (fsync 'ack'): no reply leaves before the changes applied so far are on disk;
@@ -212,12 +211,12 @@ export class ServerConnection {
         (r) => {
           if (cancelled) return;
           this.reply(seq, r);
-          timed?.();
+          timers?.end(action, t0);
         },
         (e) => {
           if (cancelled) return;
           this.replyError(seq, e);
-          timed?.();
+          timers?.end(action, t0);
         },
       ).finally(() => {
         if (this.tasks.get(seq) === task) this.tasks.delete(seq);
@@ -225,7 +224,7 @@ export class ServerConnection {
       return;
     }
     this.reply(seq, result);
-    timed?.();
+    timers?.end(action, t0);
   }
 
   /** python `_process`: None → {}, a non-map → {result: x}; then seq (and tock in send). */

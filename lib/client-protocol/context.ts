@@ -65,7 +65,7 @@ export interface ServerContext {
   /** Counted for /metrics (lib/metrics/): connections accepted, requests received. */
   readonly counters?: { connections: number; commands: number };
   /** Request latency per command for /metrics (lib/metrics/histogram.ts CommandTimers fits); absent = not timed. */
-  readonly timers?: { observe(command: string, ms: number): void };
+  readonly timers?: { start(): number; end(command: string, t0: number): void };
   /** This server's auth options (hardened password records…); absent = lib/auth's defaults. */
   readonly auth?: AuthOptions;
 }

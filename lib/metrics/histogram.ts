@@ -46,9 +46,47 @@ export class Histogram {
   }
 }
 
-/** One histogram per client command (label `command`), made on first use. */
+/**
+ * One histogram per client command (label `command`), made on first use, fed at a few clock reads
+ * per event-loop turn rather than two per request (a clock read costs ~0.3 µs on this VM's
+ * kvm-clock, as much as a cheap request): start() reads the clock once per turn — every request
+ * of one incoming chunk arrived together — and end() queues the request, all of a turn's ends
+ * being stamped by one read in a microtask, after the replies of that turn were written (the
+ * client protocol flushes them in an earlier microtask).
+ */
 export class CommandTimers {
   private readonly byCommand = new Map<string, Histogram>();
+  private turnStart = -1;
+  private readonly endedCmd: string[] = [];
+  private readonly endedT0: number[] = [];
+
+  private readonly newTurn = (): void => {
+    this.turnStart = -1;
+  };
+
+  private readonly stampEnds = (): void => {
+    const now = performance.now();
+    const cmd = this.endedCmd;
+    const t0 = this.endedT0;
+    for (let i = 0; i < cmd.length; i++) this.observe(cmd[i]!, now - t0[i]!);
+    cmd.length = 0;
+    t0.length = 0;
+  };
+
+  /** When a request arrived (ms, performance.now's clock): the first read of this turn. */
+  start(): number {
+    if (this.turnStart < 0) {
+      this.turnStart = performance.now();
+      queueMicrotask(this.newTurn);
+    }
+    return this.turnStart;
+  }
+
+  /** The request that arrived at `t0` (start()) has been answered. */
+  end(command: string, t0: number): void {
+    if (this.endedCmd.push(command) === 1) queueMicrotask(this.stampEnds);
+    this.endedT0.push(t0);
+  }
 
   observe(command: string, ms: number): void {
     let h = this.byCommand.get(command);
@@ -66,7 +104,7 @@ export class CommandTimers {
     return {
       name: 'distkv.client.request.duration_seconds',
       type: 'histogram',
-      help: 'time from a client request read to its reply sent (with -data-dir fsync ack: the fsync wait included), by command; streams that were stopped are not counted',
+      help: 'time from a client request read to its reply written (with -data-dir fsync ack: the fsync wait included), by command; streams that were stopped are not counted',
       samples,
     };
   }

@@ -46,6 +46,20 @@ describe('lib/metrics: latency histograms', () => {
     );
   });
 
+  it('start() reads the clock once per turn; end() stamps a turn\'s answered requests together, after it', async () => {
+    const t = new CommandTimers();
+    const a = t.start();
+    const b = t.start();
+    assert.equal(a, b, 'requests of one turn arrived together');
+    t.end('get_value', a);
+    t.end('set_value', b);
+    assert.equal(t.histogram('get_value'), undefined, 'not before the turn ends');
+    await new Promise((r) => setImmediate(r));
+    assert.equal(t.histogram('get_value')?.count, 1);
+    assert.equal(t.histogram('set_value')?.count, 1);
+    assert.ok(t.start() >= a, 'a later turn reads the clock again');
+  });
+
   describe('a server times its commands', function () {
     this.timeout(20_000);
     let server: DistkvServer | undefined;
