@@ -21,6 +21,8 @@ const GLOBAL: OptSpec[] = [
   { name: 'auth', short: 'a', nargs: 1, help: "login: 'root', 'password name=NAME password=PW', or =FILE (YAML with type: ...)" },
   { name: 'tls', help: 'connect over TLS (a server with server.bind_default.ssl), system CAs trusted' },
   { name: 'tls-ca', nargs: 1, help: 'connect over TLS trusting this PEM CA/certificate file' },
+  { name: 'tls-cert', nargs: 1, help: 'over TLS, show this PEM client certificate (a server with server.bind_default.ssl.ca)' },
+  { name: 'tls-key', nargs: 1, help: "the --tls-cert's PEM key file" },
   { name: 'metadata', short: 'm', help: 'include/print metadata (chains, tocks)' },
   { name: 'json', help: 'print JSON (one document per line) instead of YAML' },
   { name: 'yaml', help: 'print YAML (the default)' },
@@ -61,9 +63,12 @@ export async function run(argv: string[], io: { stdout?: (s: string) => void; st
     const rest = argv.slice(at + 1);
     const port = g.int('port') ?? 27586;
     const cred = g.str('auth') !== undefined ? parseAuth(g.str('auth')!) : undefined;
+    const [cert, key] = [g.str('tls-cert'), g.str('tls-key')];
+    if ((cert === undefined) !== (key === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
     try {
       const ca = g.str('tls-ca');
-      const tls = ca !== undefined ? { ca: readFileSync(ca) } : g.flag('tls') ? {} : undefined;
+      const mine = cert !== undefined ? { cert: readFileSync(cert), key: readFileSync(key!) } : {};
+      const tls = ca !== undefined ? { ca: readFileSync(ca), ...mine } : g.flag('tls') || cert !== undefined ? mine : undefined;
       client = await DistkvClient.connect({ host: g.str('host') ?? '127.0.0.1', port, ...(tls ? { tls } : {}) });
     } catch (e) {
       throw new CliError(`cannot connect to ${g.str('host') ?? '127.0.0.1'}:${port}: ${(e as Error).message}`);
