@@ -61,11 +61,15 @@ export class ClientPorts implements StreamTransport {
       await Promise.all(open.map((t) => t.close()));
       throw e;
     }
-    return new ClientPorts(
+    const ports = new ClientPorts(
       endpoints.map((e) => ({ ...e })),
       open,
       logger,
     );
+    const text = (e: ClientEndpoint, t: TcpTransport) =>
+      `${hostPortText(e.addr.host, t.localAddr().port)}${e.tls ? (e.tls.ca !== undefined ? ' (TLS, client certificates required)' : ' (TLS)') : ''}`;
+    ports.log.info('client ports bound', { ports: endpoints.map((e, i) => text(e, open[i]!)) });
+    return ports;
   }
 
   /** The first entry's address (python's `server.ports[0]`). */
