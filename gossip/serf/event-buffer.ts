@@ -23,8 +23,29 @@ function tooOld(clock: LamportClock, ltime: LTime, size: number): boolean {
   return cur > size && ltime < cur - size;
 }
 
+/** Above this many events at one LTime a slot keeps a hash index (a cluster started together). */
+const INDEX_FROM = 16;
+
+/** FNV-1a over the name's UTF-16 units and the payload bytes: a bucket key, equality is checked. */
+function eventHash(e: UserEventRecord): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < e.name.length; i++) h = Math.imul(h ^ e.name.charCodeAt(i), 0x01000193);
+  h = Math.imul(h ^ 0xff, 0x01000193);
+  const p = e.payload;
+  if (p) for (let i = 0; i < p.length; i++) h = Math.imul(h ^ p[i]!, 0x01000193);
+  return h >>> 0;
+}
+
+const sameEvent = (a: UserEventRecord, b: UserEventRecord) => a.name === b.name && sameBytes(a.payload, b.payload);
+
+interface EventSlot extends UserEventsAt {
+  /** hash → events, once the slot holds INDEX_FROM events: a thousand servers' start-up
+   * announcements share a handful of LTimes, and each of the n² receptions scanned them all. */
+  index?: Map<number, UserEventRecord[]>;
+}
+
 export class UserEventBuffer {
-  private readonly slots: (UserEventsAt | null)[];
+  private readonly slots: (EventSlot | null)[];
   /** Events below this LTime are ignored (set by join with ignoreOld, or from a snapshot). */
   minTime: LTime = 0;
 
@@ -32,7 +53,7 @@ export class UserEventBuffer {
     readonly clock: LamportClock,
     readonly size = DEFAULT_BUFFER_SIZE,
   ) {
-    this.slots = new Array<UserEventsAt | null>(size).fill(null);
+    this.slots = new Array<EventSlot | null>(size).fill(null);
   }
 
   /** Witnesses the LTime, then records the event if it is new. Only 'new' is delivered and rebroadcast. */
@@ -42,13 +63,31 @@ export class UserEventBuffer {
     if (tooOld(this.clock, ltime, this.size)) return 'too-old';
     const idx = ltime % this.size;
     let seen = this.slots[idx];
+    const rec: UserEventRecord = { name: event.name, payload: event.payload };
     if (seen && seen.ltime === ltime) {
-      if (seen.events.some((e) => e.name === event.name && sameBytes(e.payload, event.payload))) return 'duplicate';
+      if (seen.index) {
+        const h = eventHash(rec);
+        const bucket = seen.index.get(h);
+        if (bucket?.some((e) => sameEvent(e, rec))) return 'duplicate';
+        if (bucket) bucket.push(rec);
+        else seen.index.set(h, [rec]);
+      } else {
+        if (seen.events.some((e) => sameEvent(e, rec))) return 'duplicate';
+        if (seen.events.length + 1 >= INDEX_FROM) {
+          seen.index = new Map();
+          for (const e of [...seen.events, rec]) {
+            const h = eventHash(e);
+            const b = seen.index.get(h);
+            if (b) b.push(e);
+            else seen.index.set(h, [e]);
+          }
+        }
+      }
     } else {
       seen = { ltime, events: [] };
       this.slots[idx] = seen;
     }
-    seen.events.push({ name: event.name, payload: event.payload });
+    seen.events.push(rec);
     return 'new';
   }
 

@@ -72,6 +72,25 @@ describe('serf event and query buffers', () => {
     );
   });
 
+  it('many events at one LTime (the hash index past 16): each distinct one delivered once, order kept', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(3), fc.constantFrom('a', 'b', 'ab'), fc.array(fc.nat(3), { maxLength: 3 })), { minLength: 20, maxLength: 300 }), (msgs) => {
+        const b = new UserEventBuffer(new LamportClock(), 4);
+        const delivered = new Map<number, string[]>();
+        for (const [lt, name, p] of msgs) {
+          const key = `${name}/${p.join(',')}`;
+          const mine = delivered.get(lt) ?? [];
+          assert.equal(b.receive(lt, ev(name, p)), mine.includes(key) ? 'duplicate' : 'new', `${lt} ${key}`);
+          if (!mine.includes(key)) delivered.set(lt, [...mine, key]);
+        }
+        for (const [lt, keys] of delivered) {
+          const slot = b.snapshot()[lt]!;
+          assert.deepEqual(slot.events.map((e) => `${e.name}/${[...(e.payload ?? [])].join(',')}`), keys);
+        }
+      }),
+    );
+  });
+
   it('queries dedup by (LTime, id)', () => {
     const clock = new LamportClock();
     const q = new QueryBuffer(clock);
