@@ -13,6 +13,11 @@
 // tombstone itself from a server that holds it; a tombstone purged by the delete group is
 // answered as `known` by the servers that purged it. The wire is unchanged: we only ignore part
 // of a message, and what we send about deletions is then first-hand.
+//
+// In a sync's get_state reply (`fromState`), `deleted` is the peer's `local_deleted`: tombstones
+// it still holds, not deletions the group purged. A tombstone we hold too stays (python would
+// purge it: a server that got the deletion by gossip just before its sync lost the tombstone
+// and could no longer beat a concurrent older write). Only ticks we count as gone are taken.
 import { isMap } from '../chain.js';
 import type { Value } from '../codec.js';
 import { RangeSet, type RangeWireItem } from '../range-set.js';
@@ -22,7 +27,7 @@ import type { Store } from '../store.js';
  * `msg` with its `deleted` map cut to the ticks `store` holds or counts as superseded; `msg`
  * itself when nothing is cut, or when the map is malformed (the store's decoder reports that).
  */
-export function keepHeldDeletions(store: Store, msg: Value): Value {
+export function keepHeldDeletions(store: Store, msg: Value, opts: { fromState?: boolean } = {}): Value {
   if (!isMap(msg)) return msg;
   const src = msg instanceof Map ? msg.get('deleted') : (msg as Record<string, unknown>).deleted;
   if (src === undefined || src === null || !isMap(src)) return msg;
@@ -38,7 +43,7 @@ export function keepHeldDeletions(store: Store, msg: Value): Value {
       return msg;
     }
     const n = store.knownNode(name);
-    const held = n ? r.intersection(n.present.union(n.superseded)) : new RangeSet();
+    const held = n ? r.intersection(opts.fromState ? n.superseded : n.present.union(n.superseded)) : new RangeSet();
     if (!held.equals(r)) cut = true;
     if (!held.isEmpty) kept[name] = held.toWire();
   }

@@ -148,7 +148,7 @@ export async function fetchData(h: SyncHost, nodes: readonly NodeName[]): Promis
         }
       // get_tree leaves tombstones out and get_state lists their ticks as deleted: those stay
       // missing here, so we fetch the tombstones before we are ready (held-deletions.ts)
-      h.store.applyInfo(keepHeldDeletions(h.store, (await s.state()) as Value), { broadcast: false });
+      h.store.applyInfo(keepHeldDeletions(h.store, (await s.state()) as Value, { fromState: true }), { broadcast: false });
       if (bad) log.warn('sync: refused records', { from: name, bad });
     } catch (e) {
       log.warn('sync: unable to fetch', { from: name, host, port, error: String(e) });

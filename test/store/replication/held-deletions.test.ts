@@ -32,6 +32,26 @@ describe('store/replication/held-deletions', () => {
     assert.deepEqual(keepHeldDeletions(del, m as never), new Map([['deleted', { del: [2] }]]));
   });
 
+  it("a sync's get_state `deleted` (the peer's held tombstones) leaves a tombstone we hold in place", () => {
+    const { del, me, tombstone } = scene();
+    // the deletion came by gossip just before the sync; the peer's state lists it as deleted
+    assert.equal(me.applyUpdate(tombstone), 'applied');
+    const state = { deleted: { del: [2] } };
+    assert.deepEqual(keepHeldDeletions(me, state, { fromState: true }), { deleted: {} });
+    me.applyInfo(keepHeldDeletions(me, state, { fromState: true }), { broadcast: false });
+    assert.ok(me.get(['p'])?.chain, 'still holds the tombstone');
+    // a concurrent older write arriving later is beaten by it
+    const older = new Store('w', { tick: 0 });
+    older.setValue(['p'], 'late');
+    const e = older.get(['p'])!;
+    me.applyUpdate(updateToWire(e.chain!, e.path, 'late', e.tock) as never);
+    assert.equal(me.get(['p'])?.value, NOT_GIVEN);
+    // as a broadcast (a group member's check_deleted), a held tombstone is purged as before
+    me.applyInfo(keepHeldDeletions(me, state), { broadcast: true });
+    assert.equal(me.get(['p'])?.chain ?? null, null);
+    void del;
+  });
+
   it('returns the message itself when nothing is cut or the map is malformed (the store reports that)', () => {
     const { del } = scene();
     for (const msg of [{ deleted: { del: [2] } }, { deleted: 'x' }, { deleted: { del: 'x' } }, { tock: 1 }, null, 3])
