@@ -68,6 +68,11 @@ export interface ReplicaOptions {
   pull?: PullOptions;
   /** Actor option (default true); false = exactly asyncactor. */
   fixCrossedPings?: boolean;
+  /**
+   * ms over which the ping actor spreads its start-up `vers` (default one cycle; 0 = python:
+   * with `init`, at once). See store/actor/actor.ts `announceWithin`.
+   */
+  announceWithin?: number;
 }
 
 export interface ReplicaStats {
@@ -123,6 +128,8 @@ export class Replica {
       random: rnd.fork('actor:ping'),
       config: cfg,
       sendRaw: true,
+      // a thousand servers started together: one vers, mostly (actor.ts)
+      announceWithin: opts.announceWithin ?? cfg.cycle * 1000,
       transport: this.actorTransport('ping'),
       logger: opts.logger,
       ...(opts.fixCrossedPings !== undefined ? { fixCrossedPings: opts.fixCrossedPings } : {}),
@@ -209,10 +216,11 @@ export class Replica {
           this.deleteGc.groupChanged(ev.value === NOT_GIVEN ? undefined : ev.value);
       }),
     );
-    const group = store.get([null, 'actor', 'del']);
-    if (group && group.value !== NOT_GIVEN) this.deleteGc.groupChanged(group.value);
     this.actor.on((e) => this.onActorEvent(e));
     this.delActor.on((e) => this.deleteGc.onEvent(e));
+    // the delete actor starts once a group exists (deleter.ts)
+    const group = store.get([null, 'actor', 'del']);
+    if (group && group.value !== NOT_GIVEN) this.deleteGc.groupChanged(group.value);
     const collect = () => {
       if (this.isStopped) return;
       this.deleteGc.collect();
@@ -231,7 +239,6 @@ export class Replica {
       this.opts.clock.setTimer(3 * this.actor.config.cycle * 1000, ask);
     };
     this.opts.clock.setTimer(3 * this.actor.config.cycle * 1000, ask);
-    this.delActor.start();
     this.actor.start();
     if (this.opts.init !== undefined || this.opts.loaded) this.becomeReady();
   }

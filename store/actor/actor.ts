@@ -53,7 +53,23 @@ export interface ActorOptions {
    * when it has priority over the crossing one (it ignores that ping, as a lost collision).
    */
   readonly fixCrossedPings?: boolean;
+  /**
+   * Spread the start-up `vers` over this many ms (ours; default 0 = asyncactor: with `init`,
+   * at once). It goes out at a random moment in the window (capped at one cycle) and is dropped
+   * when another node's `vers` of the same or a higher version arrived first: that one already
+   * made every lower node adopt it and every higher node answer with its own, as ours would.
+   * A thousand servers started together then send a thousand inits and a few `vers`.
+   */
+  readonly announceWithin?: Millis;
   readonly logger?: Logger;
+}
+
+export interface ActorStartOptions {
+  /**
+   * Listen only: no `init`, no `vers`, no self-check (ours; see DeleteGc). For a passive actor
+   * whose announcements nobody needs; `announce()` sends them later if it becomes a member.
+   */
+  readonly silent?: boolean;
 }
 
 export type { ActorListener };
@@ -69,6 +85,7 @@ export class Actor {
   private readonly rng: Random;
   private readonly sendRaw: boolean;
   private readonly fixCrossedPings: boolean;
+  private readonly announceWithin: Millis;
   private readonly log: SubLogger | undefined;
 
   private phase: Phase = 'new';
@@ -77,6 +94,9 @@ export class Actor {
   private selfSeen = false;
   private startTimer: Timer | undefined;
   private startQueue: ActorMessage[] = [];
+  /** init + vers were sent (or are scheduled): the self-check applies. */
+  private announced = false;
+  private versTimer: Timer | undefined;
 
   private myValue: ActorValue = null;
   private ready = false;
@@ -102,6 +122,7 @@ export class Actor {
     this.rng = opts.random;
     this.sendRaw = opts.sendRaw ?? false;
     this.fixCrossedPings = opts.fixCrossedPings ?? true;
+    this.announceWithin = Math.max(0, opts.announceWithin ?? 0);
     this.log = opts.logger ? new SubLogger(opts.logger, 'actor') : undefined;
     this.versionMsg = versMessage(this.name, makeConfig(opts.config));
     this.offNodes = this.versionMsg.nodes;
@@ -124,13 +145,31 @@ export class Actor {
   }
 
   /** Starts listening, sends `init` + `vers`, and pings after cycle + gap*(1.5..2) (actor.py:306-312). */
-  start(): void {
+  start(opts: ActorStartOptions = {}): void {
     if (this.phase !== 'new') throw new Error('actor already started');
     this.phase = 'starting';
     this.transport.onMessage((p) => this.receive(p));
-    this.send({ t: 'init', node: this.name });
-    this.send(this.versionMsg);
+    if (!opts.silent) this.announce();
     this.startTimer = this.clock.setTimer(startupDelay(this.config, this.rng.next()) * SEC, () => this.afterStartup());
+  }
+
+  /**
+   * Sends `init` + `vers` (the latter spread over `announceWithin`) unless already done: start()
+   * does it, except for a silent start. No-op before start() and after stop().
+   */
+  announce(): void {
+    if (this.announced || this.phase === 'new' || this.phase === 'stopped') return;
+    this.announced = true;
+    // init at once, as python: a restart's init then has the LTime of its previous life's (0),
+    // and Serf takes a replay of the old one (push-pull) for a duplicate, not a second init
+    this.send({ t: 'init', node: this.name });
+    const window = Math.min(this.announceWithin, this.config.cycle * SEC);
+    if (window <= 0) {
+      this.send(this.versionMsg);
+      return;
+    }
+    // a stream of its own: the actor's timings draw the same numbers as without the spread
+    this.versTimer = this.clock.setTimer(this.rng.fork('announce').next() * window, () => this.sendVersion());
   }
 
   /** Stops all timers; no more events or messages. */
@@ -138,6 +177,7 @@ export class Actor {
     if (this.phase === 'stopped') return;
     this.phase = 'stopped';
     this.startTimer?.cancel();
+    this.versTimer?.cancel();
     this.loopTimer?.cancel();
     this.pingWindow?.timer.cancel();
     this.pingWindow = undefined;
@@ -147,6 +187,11 @@ export class Actor {
 
   get stopped(): boolean {
     return this.phase === 'stopped';
+  }
+
+  /** start() was called (it may have stopped since). */
+  get started(): boolean {
+    return this.phase !== 'new';
   }
 
   /** The value sent with our pings and used on collisions; null = not ready (always loses). */
@@ -209,7 +254,7 @@ export class Actor {
     const c = makeConfig(cfg);
     if (c.version <= this.config.version) throw new RangeError(`You need a version > ${this.config.version}`);
     this.versionMsg = versMessage(this.name, c);
-    this.send(this.versionMsg);
+    this.sendVersion();
   }
 
   /**
@@ -220,7 +265,7 @@ export class Actor {
   enable(length?: number): void {
     if (length !== undefined && this.versionMsg.nodes < length) {
       this.versionMsg = { ...this.versionMsg, nodes: length, version: this.versionMsg.version + 1 };
-      if (this.phase !== 'new') this.send(this.versionMsg);
+      if (this.phase !== 'new') this.sendVersion();
     }
     if (this.tagged !== -1) return;
     this.tagged = 0;
@@ -257,6 +302,11 @@ export class Actor {
       return;
     }
     // actor.py:295-299: checked on arrival, even while the startup wait queues messages.
+    // Somebody else's vers made our pending start-up one redundant (see announceWithin).
+    if (msg.t === 'vers' && this.versTimer && msg.node !== this.name && msg.version >= this.versionMsg.version) {
+      this.versTimer.cancel();
+      this.versTimer = undefined;
+    }
     if (msg.t === 'init' && msg.node === this.name) {
       if (this.selfSeen) {
         this.fail(new ActorCollisionError(this.name));
@@ -279,7 +329,7 @@ export class Actor {
 
   private afterStartup(): void {
     this.startTimer = undefined;
-    if (!this.selfSeen) {
+    if (this.announced && !this.selfSeen) {
       this.fail(new ActorTimeoutError(this.name));
       return;
     }
@@ -457,10 +507,10 @@ export class Actor {
       });
     } else if (msg.version < cur) {
       if (this.tagged > 1) {
-        this.send(this.versionMsg);
+        this.sendVersion();
       } else {
         const pos = this.hist.indexOf(this.name);
-        if (pos >= 0) this.delays.scheduleVersion(pos, this.config.gap, () => this.send(this.versionMsg));
+        if (pos >= 0) this.delays.scheduleVersion(pos, this.config.gap, () => this.sendVersion());
       }
     } else {
       this.delays.versionAnswered();
@@ -471,6 +521,13 @@ export class Actor {
 
   private send(msg: ActorMessage): void {
     this.transport.send(msg);
+  }
+
+  /** Our config now (a pending start-up vers is then not needed any more). */
+  private sendVersion(): void {
+    this.versTimer?.cancel();
+    this.versTimer = undefined;
+    this.send(this.versionMsg);
   }
 
   /** actor.py:628-643: our ping puts us at history[0]; history[1] is our predecessor. */

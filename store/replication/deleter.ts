@@ -15,6 +15,13 @@
 // back on with a chance of 1/(todo·n_hosts) per cycle, so the full history rarely lasted the
 // three tags or four pings a purge needs. force_in pushes members back on within a few cycles.
 // It is a `vers` field python knows; at the same version nobody adopts the other's value.
+//
+// Third difference: the delete actor starts only once a group is configured, and announces
+// itself (`init` + `vers`) only as a member of it. Python starts it on every server, passive, and
+// each sends both at start (vectors/README.md: four events per server): at 1000 servers 2000
+// events that change nothing — a passive asyncactor ignores everything but pings, an active one
+// ignores `init` from others and answers a lower `vers` with its own, which passive servers ignore
+// again. A non-member of an existing group listens silently: it counts the group's pings to purge.
 import type { Clock, Logger } from '../../gossip/runtime.js';
 import { SubLogger } from '../../gossip/runtime.js';
 import { DISTKV_DELETE_CONFIG, type Actor, type ActorConfig, type ActorEvent } from '../actor/index.js';
@@ -64,8 +71,12 @@ export class DeleteGc {
   }
 
   private setGroup(member: boolean, n: number): void {
-    if (member) this.h.actor.enable(n);
-    else this.h.actor.disable();
+    const actor = this.h.actor;
+    if (actor.started && member) actor.announce();
+    if (member) actor.enable(n);
+    else actor.disable();
+    // after enable(): a first start sends one vers, with the group's length in it
+    if (!actor.started && n > 0) actor.start({ silent: !member });
     this.nTags = this.nPings = 0;
     this.nNodes = n;
     this.log.info('delete group', { member, size: n });

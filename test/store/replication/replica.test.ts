@@ -49,11 +49,13 @@ describe('store/replica', () => {
     store.setValue(['k', 1], 'one'); // tick 1
     store.setValue(['k', 2], 'two'); // tick 2
     store.setValue(['k', 1], 'uno'); // tick 3 supersedes 1
-    const before = medium.sent.length;
+    // (the actor's start-up init + vers are spread over the first cycle: not counted)
+    const notActor = () => medium.sent.filter((s) => !s.name.endsWith('.ping')).length;
+    const before = notActor();
     // a peer says it misses our ticks 1..3
     medium.bus('peer').send(':distkv.info', encode({ missing: { ts1: [[1, 4]] }, tock: 1, node: 'peer', tick: 0 }));
     await clock.run(2_900);
-    assert.equal(medium.sent.length, before + 1, 'nothing before a cycle');
+    assert.equal(notActor(), before + 1, 'nothing before a cycle');
     await clock.run(1_200);
     const resent = sentOf(medium, 'update').slice(3);
     assert.deepEqual(
