@@ -1,7 +1,7 @@
 // The server half of bench/client-protocol.bench.ts, in its own process (as a deployment has
 // it): `echo` = the bare msgpack echo (the ceiling), `distkv` = our DistkvServer, `untimed` = the
 // same without its per-command latency histograms (their price). Prints the port, serves until
-// stdin closes.
+// stdin closes; answers each stdin line with its CPU time so far.
 import { createServer } from 'node:net';
 import { listenTcp, MemoryLogger, RealClock } from '../lib/runtime/index.js';
 import { DistkvServer } from '../lib/server.js';
@@ -35,5 +35,12 @@ async function distkv(timeRequests: boolean): Promise<{ port: number; stop(): Pr
 const kind = process.argv[2];
 const s = kind === 'echo' ? await echo() : await distkv(kind !== 'untimed');
 process.stdout.write(`${s.port}\n`);
-process.stdin.resume();
+// each line on stdin asks for the CPU time used so far (µs, user + system): the bench prices the
+// request timers by CPU per request, which a loaded machine disturbs far less than throughput
+process.stdin.on('data', (b: Buffer) => {
+  for (const _ of b.toString().split('\n').slice(1)) {
+    const u = process.cpuUsage();
+    process.stdout.write(`${u.user + u.system}\n`);
+  }
+});
 process.stdin.on('end', () => void s.stop().then(() => process.exit(0)));

@@ -25,6 +25,14 @@ async function serverProcess(kind: 'echo' | 'distkv' | 'untimed'): Promise<{ por
   return { port, proc };
 }
 
+/** The server process's CPU time so far (µs, user + system). */
+function cpuOf(p: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    p.stdout!.once('data', (b: Buffer) => resolve(Number(b.toString().trim())));
+    p.stdin!.write('cpu\n');
+  });
+}
+
 async function stopProcess(p: ChildProcess): Promise<void> {
   const gone = new Promise((r) => p.once('exit', r));
   p.stdin!.end();
@@ -118,20 +126,31 @@ export async function main(): Promise<void> {
       );
     }
     // request timers: the same bare load on two fresh servers alike but for them, back to back in
-    // alternating order; the median of the paired ratios (a neighbour's burst spoils one pair, not
-    // the figure)
+    // alternating order; medians of the paired ratios of throughput and of the servers' CPU time
+    // per request (a neighbour's burst spoils one pair, not the figure; CPU time is the steadier)
     for (const inFlight of [1, 32, 256]) {
-      const ratios: number[] = [];
+      const speed: number[] = [];
+      const cpu: number[] = [];
+      const cpuUs: Record<'timed' | 'untimed', number[]> = { timed: [], untimed: [] };
       for (let r = 0; r < TIMER_ROUNDS; r++) {
-        const first = r % 2 ? untimed : timed;
-        const a = await rawSets(first.port, inFlight);
-        const b = await rawSets((first === timed ? untimed : timed).port, inFlight);
-        ratios.push(first === timed ? a / b : b / a);
+        const order = r % 2 ? [untimed, timed] : [timed, untimed];
+        const got = new Map<unknown, { ops: number; us: number }>();
+        for (const p of order) {
+          const c0 = await cpuOf(p.proc);
+          const ops = await rawSets(p.port, inFlight);
+          got.set(p, { ops, us: ((await cpuOf(p.proc)) - c0) / N });
+        }
+        const t = got.get(timed)!;
+        const u = got.get(untimed)!;
+        speed.push(t.ops / u.ops);
+        cpu.push(t.us / u.us);
+        cpuUs.timed.push(t.us);
+        cpuUs.untimed.push(u.us);
       }
-      ratios.sort((p, q) => p - q);
-      const med = ratios[ratios.length >> 1]!;
+      const med = (l: number[]): number => [...l].sort((p, q) => p - q)[l.length >> 1]!;
       console.log(
-        `request timers, ${inFlight} in flight: set_value timed/untimed median ${med.toFixed(3)} of ${TIMER_ROUNDS} pairs (range ${ratios[0]!.toFixed(2)}-${ratios.at(-1)!.toFixed(2)})`,
+        `request timers, ${inFlight} in flight, ${TIMER_ROUNDS} pairs: server CPU per set_value timed ${med(cpuUs.timed).toFixed(2)} µs vs untimed ${med(cpuUs.untimed).toFixed(2)} µs, ` +
+          `timed/untimed CPU median ${med(cpu).toFixed(3)} (range ${Math.min(...cpu).toFixed(2)}-${Math.max(...cpu).toFixed(2)}), throughput median ${med(speed).toFixed(3)} (range ${Math.min(...speed).toFixed(2)}-${Math.max(...speed).toFixed(2)})`,
       );
     }
   } finally {
