@@ -199,7 +199,10 @@ export class Replica {
       store.setValue([], this.opts.init);
     }
     this.unsub.push(this.opts.bus.onEvent((name, payload) => this.onEvent(name, payload)));
-    const joined = this.opts.bus.onMembersJoined?.(() => this.ticks.forget());
+    const joined = this.opts.bus.onMembersJoined?.(() => {
+      this.ticks.forget();
+      this.puller.reachableAgain();
+    });
     if (joined) this.unsub.push(joined);
     this.unsub.push(
       store.onChange((ev) => {
@@ -519,10 +522,8 @@ export class Replica {
     if (typeof tock !== 'number' || !Number.isSafeInteger(tock)) return;
     if (tick !== null && (typeof tick !== 'number' || !Number.isSafeInteger(tick) || tick < 0)) return;
     this.store.tockSeen(tock);
-    const before = this.store.knownNode(node)?.tick ?? null;
     const n = this.store.node(node, tick as number | null);
     n.tock = tock;
-    if ((n.tick ?? 0) > (before ?? 0)) this.schedulePull();
     this.ticks.heard(node, tick as number | null, this.opts.clock.now());
     this.refreshValue();
   }
@@ -562,7 +563,11 @@ export class Replica {
     });
   }
 
-  /** New ticks heard of (info ticks, a ping): pull what of them is still missing a moment later. */
+  /**
+   * New ticks heard of (`info {ticks}`: a recovery's step 1, a tick announcement): pull what of
+   * them is still missing a gap later. Not on pings: a ping often outruns the update it counts
+   * (a burst of writes queues in Serf), and the routine ask covers what gossip lost.
+   */
   private schedulePull(): void {
     if (!this.puller.enabled || !this.readyFlag || this.isStopped) return;
     if (this.pullTimer) {

@@ -99,11 +99,19 @@ export function serfAllOurs(serf: Serf): () => boolean {
 }
 
 /**
- * The alive members as pull peers (replication/pull.ts): `ours` = it advertises our tag, so it
- * answers `get_ticks`; a Python server (or plain agent) gets `get_value` per tick. `allOurs`: the
+ * The members as pull peers (replication/pull.ts), those that left excluded: `ours` = it
+ * advertises our tag, so it answers `get_ticks` (a Python server or plain agent gets `get_value`
+ * per tick); `alive` as Serf sees it — right after a heal the other side still counts as failed
+ * while its ticks already arrive, and those are the servers to pull from. `allOurs`: the
  * simulator, whose servers are all ours and set no tags.
  */
-export function serfPeers(serf: Serf, o: { allOurs?: boolean } = {}): () => { name: string; ours: boolean }[] {
+export function serfPeers(serf: Serf, o: { allOurs?: boolean } = {}): () => { name: string; ours: boolean; alive: boolean }[] {
   return () =>
-    serf.members().flatMap((m) => (m.status === MemberStatus.Alive && m.name !== serf.name ? [{ name: m.name, ours: o.allOurs === true || m.tags.has(CLIENT_ADDR_TAG) }] : []));
+    serf
+      .members()
+      .flatMap((m) =>
+        m.name !== serf.name && m.status !== MemberStatus.Left && m.status !== MemberStatus.None
+          ? [{ name: m.name, ours: o.allOurs === true || m.tags.has(CLIENT_ADDR_TAG), alive: m.status === MemberStatus.Alive }]
+          : [],
+      );
 }

@@ -10,6 +10,8 @@
 //    other side's writers;
 // 2. each remaining writer for its own ticks (a few at a time);
 // 3. one other live peer of ours, at random, for whatever is still left.
+// Writers are asked even when Serf counts them as failed: right after a heal the other side's
+// ticks arrive before its members are alive again, and those are the servers that hold them.
 // Peers of ours answer `get_ticks {nodes}` (one stream for all ranges, lib/client-protocol);
 // Python servers only `get_value {node, tick, nchain: -1}`, one tick at a time (bounded per
 // round). A record is applied like a re-sent update (Store.applyUpdate, same rules) and only if
@@ -26,10 +28,12 @@ import { entryToWire } from '../entry.js';
 import { keepHeldDeletions } from './held-deletions.js';
 import type { SyncConnector, SyncSession } from './sync.js';
 
-/** A live server other than us; `ours` = it answers `get_ticks`. */
+/** A server other than us; `ours` = it answers `get_ticks`; `alive` = as its Serf member is. */
 export interface PullPeer {
   name: NodeName;
   ours: boolean;
+  /** Default true. A failed member is still asked as a writer (a heal is seen late), not as "another peer". */
+  alive?: boolean;
 }
 
 /** node → ticks. */
@@ -43,7 +47,7 @@ export interface PullHost {
   readonly stopped: boolean;
   connect?: SyncConnector;
   hostPort(name: NodeName): [string, number];
-  /** Live servers (Serf members), us excluded or not. */
+  /** Known servers (Serf members that did not leave), us excluded or not. */
   peers(): PullPeer[];
   /** After each applied batch (the replica refreshes its actor value). */
   changed?(): void;
@@ -118,7 +122,7 @@ export function infoWithin(rec: unknown, want: TickWant): Record<string, Record<
 }
 
 export class Puller {
-  readonly stats = { pulls: 0, sessions: 0, applied: 0, records: 0, refused: 0, failed: 0 };
+  readonly stats = { pulls: 0, sessions: 0, applied: 0, records: 0, refused: 0, failed: 0, byRound: [0, 0, 0] };
   private readonly log: SubLogger;
   private readonly unreachable = new Map<NodeName, number>();
   private queue: Promise<void> = Promise.resolve();
@@ -132,6 +136,11 @@ export class Puller {
 
   get enabled(): boolean {
     return this.host.connect !== undefined;
+  }
+
+  /** Members joined (a heal): peers we could not reach may be back. */
+  reachableAgain(): void {
+    this.unreachable.clear();
   }
 
   /** Fetches what of `want` the store still lacks; pulls run one after the other. */
@@ -154,7 +163,7 @@ export class Puller {
     // 1: one writer of ours, for everything
     const writers = [...left.keys()].filter((n) => peers.get(n)?.ours);
     if (writers.length) {
-      await this.ask(peers.get(writers[h.random.int(writers.length)]!)!, left, tried);
+      await this.ask(peers.get(writers[h.random.int(writers.length)]!)!, left, tried, 0);
       left = stillMissing(h.store, left);
     }
     // 2: each writer for its own ticks
@@ -164,16 +173,16 @@ export class Puller {
       await Promise.all(
         own.slice(i, i + parallel).map((n) => {
           const r = stillMissing(h.store, new Map([[n, left.get(n)!]]));
-          return r.size ? this.ask(peers.get(n)!, r, tried) : undefined;
+          return r.size ? this.ask(peers.get(n)!, r, tried, 1) : undefined;
         }),
       );
     left = stillMissing(h.store, left);
     // 3: somebody else of ours
-    const others = [...peers.values()].filter((p) => p.ours && !tried.has(p.name));
-    if (left.size && others.length && !h.stopped) await this.ask(others[h.random.int(others.length)]!, left, tried);
+    const others = [...peers.values()].filter((p) => p.ours && p.alive !== false && !tried.has(p.name));
+    if (left.size && others.length && !h.stopped) await this.ask(others[h.random.int(others.length)]!, left, tried, 2);
   }
 
-  private async ask(peer: PullPeer, want: TickWant, tried: Set<NodeName>): Promise<void> {
+  private async ask(peer: PullPeer, want: TickWant, tried: Set<NodeName>, round: number): Promise<void> {
     const h = this.host;
     tried.add(peer.name);
     const [host, port] = h.hostPort(peer.name);
@@ -187,6 +196,7 @@ export class Puller {
       return;
     }
     this.stats.sessions++;
+    this.stats.byRound[round]!++;
     try {
       if (peer.ours && s.getTicks) {
         for await (const rec of s.getTicks(wantToWire(want))) {

@@ -11,7 +11,7 @@ import { Serf } from '../../gossip/serf/serf.js';
 import { createRealRuntime, MemoryLogger, type RealRuntime } from '../../lib/runtime/index.js';
 import { NOT_GIVEN } from '../../store/entry.js';
 import { Replica } from '../../store/replica.js';
-import { serfBus } from '../../store/replication/bus.js';
+import { serfBus, serfPeers } from '../../store/replication/bus.js';
 import { Store } from '../../store/store.js';
 import { DistkvClient } from '../../lib/client/client.js';
 import { listenTcp } from '../../lib/runtime/tcp.js';
@@ -88,7 +88,7 @@ const tcpSyncConnector: SyncConnector = async ({ host, port }) => {
     tree: () => lengthened('get_tree', Path.ROOT),
     treeInternal: () => lengthened('get_tree_internal', Path.from([null])),
     state: () => c.getState({ nodes: true, known: true, deleted: true }),
-    getValue: (node, tick) => c.request('get_value', { node, tick, nchain: 0 }),
+    getValue: (node, tick, nchain = 0) => c.request('get_value', { node, tick, nchain }),
     checkDeleted: async (nodes) => void (await c.request('check_deleted', { nodes: nodes as never, nchain: -1 })),
     close: () => c.close(),
   };
@@ -209,6 +209,8 @@ describe('interop: a Python DistKV server and our replica in one cluster (real s
       ping: { cycle: 3, gap: 1 },
       hostPort: { hostmap: { test1: pyServer!.clientAddr, ts1: '127.0.0.1:1' } },
       connect: tcpSyncConnector,
+      // the pull before asking (pull.ts): the Python servers answer get_value per tick
+      peers: serfPeers(xserf),
     });
     extra.push({ serf: xserf, rt: xrt, replica: r2 });
     assert.equal(r2.ready, false);
@@ -253,6 +255,6 @@ describe('interop: a Python DistKV server and our replica in one cluster (real s
     await waitFor(async () => (await py(py2!.clientPort, 'get', 'split.ours')).value === 'written while cut off', 45_000, 'test2 got ours');
     assert.equal((await py(pyServer!.clientPort, 'get', 'big.py')).value, 'overwritten by ts2 while cut off');
     assert.equal(replica!.store.get(['split', 'ours'])?.value, 'written while cut off', 'ts1 too');
-    console.log(`      ts2 recoveries: ${recovers.join(', ') || 'none'}; re-sent by ts2: ${r2.gapRepair.stats.resent}`);
+    console.log(`      ts2 recoveries: ${recovers.join(', ') || 'none'}; re-sent by ts2: ${r2.gapRepair.stats.resent}; pulled by ts2: ${r2.puller.stats.applied} (${r2.puller.stats.sessions} sessions)`);
   });
 });
