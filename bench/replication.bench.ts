@@ -21,7 +21,7 @@ import { ticksAgree } from '../lib/sim/replica-check.js';
 import { storesConverged } from '../lib/sim/replica-protocol.js';
 import { nodeNames } from '../sim/scenario.js';
 import { Simulation } from '../sim/simulation.js';
-import { encode } from '../store/codec.js';
+import { decode, encode } from '../store/codec.js';
 import { entryToWire } from '../store/entry.js';
 import { loadRecords, readFile, snapshotChunks } from '../store/files.js';
 import { Store } from '../store/store.js';
@@ -94,11 +94,20 @@ async function drain(sim: Simulation<ReplicaSimNode>): Promise<number> {
  * by memberlist's own broadcast of a metadata change of another random node (the reference):
  * virtual ms until every other node has applied / seen it.
  */
-async function writeToAll(seed: number, n: number, writes: number): Promise<{ write: number[]; alive: number[]; drainMs: number }> {
+async function writeToAll(seed: number, n: number, writes: number): Promise<{ write: number[]; alive: number[]; drainMs: number; startup: string }> {
   const sim = await preloadedCluster(`write-${seed}`, n);
   const nodes = sim.names().map((x) => sim.node(x)!);
+  // the start-up announcements, as the first node receives them (`<topic> <t>` → count)
+  const seen = new Map<string, number>();
+  const unsee = nodes[0]!.serf.onEvent((e) => {
+    if (e.type !== 'user' || !(e.name.endsWith('.ping') || e.name.endsWith('.del'))) return;
+    const k = `${e.name.slice(e.name.lastIndexOf('.') + 1)} ${String((decode(e.payload) as { t?: unknown }).t)}`;
+    seen.set(k, (seen.get(k) ?? 0) + 1);
+  });
   const drainMs = await drain(sim);
-  const out = { write: [] as number[], alive: [] as number[], drainMs };
+  unsee();
+  const startup = [...seen].sort().map(([k, v]) => `${k} ${v}`).join(', ');
+  const out = { write: [] as number[], alive: [] as number[], drainMs, startup };
   for (let w = 0; w < writes; w++) {
     const writer = nodes[sim.random.int(n)]!;
     let got = 0;
@@ -230,7 +239,7 @@ export async function main(): Promise<void> {
       const r = await writeToAll(s, n, per);
       writes.push(...r.write);
       alives.push(...r.alive);
-      console.log(`  seed ${s}: write → all ${r.write.map((x) => x.toFixed(0)).join(' ')} ms; memberlist alive → all ${r.alive.map((x) => x.toFixed(0)).join(' ')} ms (start-up storm drained after ${(r.drainMs / 1000).toFixed(1)} s)`);
+      console.log(`  seed ${s}: write → all ${r.write.map((x) => x.toFixed(0)).join(' ')} ms; memberlist alive → all ${r.alive.map((x) => x.toFixed(0)).join(' ')} ms (start-up storm drained after ${(r.drainMs / 1000).toFixed(1)} s; actor events: ${r.startup})`);
     }
     const [wm, wp, am, ap] = [quantile(writes, 0.5), quantile(writes, 0.95), quantile(alives, 0.5), quantile(alives, 0.95)];
     console.log(`write → all ${n} nodes, ${writes.length} writes (${seeds} seeds × ${per}), 0 % loss: median ${(wm / 1000).toFixed(2)} s, p95 ${(wp / 1000).toFixed(2)} s (goal 2.0 / 2.5 s: ${(wm / 2000).toFixed(2)}x / ${(wp / 2500).toFixed(2)}x)`);
