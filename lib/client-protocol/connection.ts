@@ -6,7 +6,7 @@ import { DecodeError } from '../../gossip/decode-error.js';
 import { SubLogger, type Stream } from '../../gossip/runtime.js';
 import { isDict, type Value, type ValueObject } from '../../store/codec.js';
 import { Path } from '../../store/path.js';
-import { PROTOCOL_VERSION, type ServerContext } from './context.js';
+import { PROTOCOL_VERSION, type RequestTimer, type ServerContext } from './context.js';
 import { MsgChannel } from './framing.js';
 import { SendWindow } from './flow.js';
 import { Request, RequestError } from './msg.js';
@@ -39,6 +39,8 @@ export class ServerConnection {
   readonly streams = new Map<number, OutStream>();
   private closedFlag = false;
   private readonly closeHooks = new Set<() => void>();
+  /** /metrics request latency (lib/metrics/histogram.ts); undefined when not timed. */
+  private readonly timer: RequestTimer | undefined;
 
   constructor(
     readonly ctx: ServerContext,
@@ -48,6 +50,11 @@ export class ServerConnection {
     this.log = new SubLogger(ctx.logger, 'client-protocol');
     this.channel = new MsgChannel(stream, { maxMessageBytes: ctx.maxMessageBytes });
     if (ctx.counters) ctx.counters.connections++;
+    this.timer = ctx.timers?.connection();
+    if (this.timer) {
+      const t = this.timer;
+      this.channel.onWritten = () => t.written();
+    }
   }
 
   get closed(): boolean {
@@ -68,6 +75,7 @@ export class ServerConnection {
         if (err) this.log.debug('connection broke', { conn: this.id, error: err.message });
         this.shutdown();
       },
+      ...(this.timer ? { chunkDone: () => this.timer!.chunkDone() } : {}),
     });
     this.send(this.greeting());
   }
@@ -171,18 +179,19 @@ export class ServerConnection {
   }
 
   private dispatch(cmd: Command, req: Request, seq: number, action: string): void {
-    // /metrics latency per command (lib/metrics/histogram.ts: a few clock reads per turn)
-    const timers = this.ctx.timers;
-    const t0 = timers ? timers.start() : 0;
+    // /metrics latency per command (lib/metrics/histogram.ts: two clock reads per exchange);
+    // end() comes before the reply is queued, so the write that carries it stamps it
+    const timer = this.timer;
+    const t0 = timer ? timer.start() : 0;
     if (cmd.kind === 'stream') {
       const q = req.get('qlen');
       const win = typeof q === 'number' && Number.isSafeInteger(q) && q > 0 ? Math.min(q, 1 << 16) : this.qlen;
       const out = new OutStream(this, seq, win > 0 ? new SendWindow(win) : undefined, req.get('state') === 'start');
+      // a stopped stream (watch, monitor) lived as long as its client wanted: not a latency
+      if (timer) out.onFinished = () => timer.end(action, t0);
       this.streams.set(seq, out);
       this.tasks.set(seq, out);
       void out.run(() => cmd.run(this, req, out)).finally(() => {
-        // a stopped stream (watch, monitor) lived as long as its client wanted: not a latency
-        if (!out.isCancelled) timers?.end(action, t0);
         this.streams.delete(seq);
         if (this.tasks.get(seq) === out) this.tasks.delete(seq);
       });
@@ -192,8 +201,8 @@ export class ServerConnection {
     try {
       result = cmd.run(this, req);
     } catch (e) {
+      timer?.end(action, t0);
       this.replyError(seq, e);
-      timers?.end(action, t0);
       return;
     }
     // -data-dir (fsync 'ack'): no reply leaves before the changes applied so far are on disk;
@@ -210,21 +219,21 @@ export class ServerConnection {
       result.then(
         (r) => {
           if (cancelled) return;
+          if (r !== NO_REPLY) timer?.end(action, t0);
           this.reply(seq, r);
-          timers?.end(action, t0);
         },
         (e) => {
           if (cancelled) return;
+          timer?.end(action, t0);
           this.replyError(seq, e);
-          timers?.end(action, t0);
         },
       ).finally(() => {
         if (this.tasks.get(seq) === task) this.tasks.delete(seq);
       });
       return;
     }
+    if (result !== NO_REPLY) timer?.end(action, t0);
     this.reply(seq, result);
-    timers?.end(action, t0);
   }
 
   /** python `_process`: None → {}, a non-map → {result: x}; then seq (and tock in send). */
@@ -273,6 +282,8 @@ export class ServerConnection {
  */
 export class OutStream implements Task {
   private cancelled = false;
+  /** Called when the stream ends by itself (not stopped), just before its `end` is queued. */
+  onFinished: (() => void) | undefined;
   private readonly cancelHooks: (() => void)[] = [];
   /** The client's own messages on this stream, until a conversing command reads them (bounded). */
   private readonly inbox: Request[] = [];
@@ -391,6 +402,7 @@ export class OutStream implements Task {
         this.sendFinal({ error: errRepr(e) });
       }
     } finally {
+      if (!this.isCancelled) this.onFinished?.();
       // python sends `end` also after a stop; it does not wait for the window here
       this.sendFinal({ state: 'end' });
     }

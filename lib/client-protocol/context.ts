@@ -46,6 +46,18 @@ export interface Persistence {
   log(path: string | undefined, fetch: boolean): Promise<void>;
 }
 
+/** One connection's request timing (lib/metrics/histogram.ts ConnectionTimer). */
+export interface RequestTimer {
+  /** When the request being handled arrived. */
+  start(): number;
+  /** An incoming chunk's requests were all handled. */
+  chunkDone(): void;
+  /** The reply to the request that arrived at `t0` is about to be queued. */
+  end(command: string, t0: number): void;
+  /** Queued replies were written. */
+  written(): void;
+}
+
 export interface ServerContext {
   readonly store: Store;
   readonly logger: Logger;
@@ -65,7 +77,7 @@ export interface ServerContext {
   /** Counted for /metrics (lib/metrics/): connections accepted, requests received. */
   readonly counters?: { connections: number; commands: number };
   /** Request latency per command for /metrics (lib/metrics/histogram.ts CommandTimers fits); absent = not timed. */
-  readonly timers?: { start(): number; end(command: string, t0: number): void };
+  readonly timers?: { connection(): RequestTimer };
   /** This server's auth options (hardened password records…); absent = lib/auth's defaults. */
   readonly auth?: AuthOptions;
 }

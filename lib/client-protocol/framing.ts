@@ -22,6 +22,8 @@ export interface ChannelHandlers {
   garbage(err: DecodeError): void;
   /** The stream ended or broke (called once). */
   closed(err?: TransportError): void;
+  /** The messages of one incoming chunk have all been handed over (request timing). */
+  chunkDone?(): void;
 }
 
 /** Queued output above this is written at once rather than at the end of the turn. */
@@ -44,6 +46,8 @@ export class MsgChannel {
   private ended = false;
   private readonly maxBacklog: number;
   private handlers: ChannelHandlers | undefined;
+  /** Called after queued output was written (request timing). */
+  onWritten: (() => void) | undefined;
 
   constructor(
     readonly stream: Stream,
@@ -120,6 +124,7 @@ export class MsgChannel {
     this.outBytes = 0;
     if (this.closed) return;
     if (!this.stream.write(bytes)) this.blocked = true;
+    this.onWritten?.();
   }
 
   /** Stop handing messages to the owner (they queue as bytes, bounded by maxBacklog). */
@@ -177,6 +182,7 @@ export class MsgChannel {
       if (this.dead) return;
       this.handlers?.message(msgs[i]!);
     }
+    this.handlers?.chunkDone?.();
   }
 }
 

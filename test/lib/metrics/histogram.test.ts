@@ -46,18 +46,23 @@ describe('lib/metrics: latency histograms', () => {
     );
   });
 
-  it('start() reads the clock once per turn; end() stamps a turn\'s answered requests together, after it', async () => {
+  it("a connection's timer: one arrival time per incoming chunk; ends stamped together when the replies are written", () => {
     const t = new CommandTimers();
-    const a = t.start();
-    const b = t.start();
-    assert.equal(a, b, 'requests of one turn arrived together');
-    t.end('get_value', a);
-    t.end('set_value', b);
-    assert.equal(t.histogram('get_value'), undefined, 'not before the turn ends');
-    await new Promise((r) => setImmediate(r));
+    const c = t.connection();
+    const a = c.start();
+    assert.equal(c.start(), a, 'requests of one chunk arrived together');
+    c.end('get_value', a);
+    c.end('set_value', a);
+    assert.equal(t.histogram('get_value'), undefined, 'not before the write');
+    c.written();
     assert.equal(t.histogram('get_value')?.count, 1);
     assert.equal(t.histogram('set_value')?.count, 1);
-    assert.ok(t.start() >= a, 'a later turn reads the clock again');
+    c.written();
+    assert.equal(t.histogram('get_value')?.count, 1, 'each end is stamped once');
+    c.chunkDone();
+    const spin = performance.now();
+    while (performance.now() === spin);
+    assert.ok(c.start() > a, 'the next chunk reads the clock again');
   });
 
   describe('a server times its commands', function () {
