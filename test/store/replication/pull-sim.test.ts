@@ -11,7 +11,7 @@ import { Simulation } from '../../../sim/simulation.js';
 
 async function healRun(pull: boolean): Promise<{ converged: boolean; resent: number; pulled: number; ms: number }> {
   const sim = new Simulation<ReplicaSimNode>({ seed: 'pull-sim', link: { latencyMs: 1, jitterMs: 1 }, log: { level: 'error' } });
-  const factory = replicaFactory(sim, { durable: false, eventBuffer: 4, ping: { cycle: 3, gap: 1 }, preloaded: {}, pull });
+  const factory = replicaFactory(sim, { durable: false, eventBuffer: 4, ping: { cycle: 3, gap: 1 }, preloaded: {}, pull, bigValueBytes: 4096 });
   for (const n of nodeNames(10)) sim.define(n, factory);
   for (const n of sim.names()) await sim.start(n);
   try {
@@ -27,6 +27,8 @@ async function healRun(pull: boolean): Promise<{ converged: boolean; resent: num
       sim.node(side[i % 5]!)!.store.setValue(['k', i % 13], `v${i}`);
       await sim.runFor(20);
     }
+    // a big value (notice + fetch on its own side) the other side lacks after the heal
+    sim.node(b[0]!)!.store.setValue(['big'], 'x'.repeat(20_000));
     await sim.runFor(5_000);
     const resent0 = nodes.reduce((s, x) => s + x.replica.gapRepair.stats.resent, 0);
     const t0 = sim.now();
@@ -51,7 +53,7 @@ async function healRun(pull: boolean): Promise<{ converged: boolean; resent: num
 describe('store/replication/pull in the simulator', function () {
   this.timeout(120_000);
 
-  it('a 5/5 heal: pulled point-to-point, no broadcast re-sends; python way re-sends (same seed)', async () => {
+  it('a 5/5 heal (and a big value): pulled point-to-point, no broadcast re-sends; python way re-sends (same seed)', async () => {
     const on = await healRun(true);
     assert.ok(on.converged, 'pull on: converged');
     assert.ok(on.pulled > 0, 'entries were pulled');
