@@ -38,6 +38,12 @@ function eventHash(e: UserEventRecord): number {
 
 const sameEvent = (a: UserEventRecord, b: UserEventRecord) => a.name === b.name && sameBytes(a.payload, b.payload);
 
+function addToIndex(index: Map<number, UserEventRecord[]>, e: UserEventRecord, h = eventHash(e)): void {
+  const b = index.get(h);
+  if (b) b.push(e);
+  else index.set(h, [e]);
+}
+
 interface EventSlot extends UserEventsAt {
   /** hash → events, once the slot holds INDEX_FROM events: a thousand servers' start-up
    * announcements share a handful of LTimes, and each of the n² receptions scanned them all. */
@@ -67,20 +73,13 @@ export class UserEventBuffer {
     if (seen && seen.ltime === ltime) {
       if (seen.index) {
         const h = eventHash(rec);
-        const bucket = seen.index.get(h);
-        if (bucket?.some((e) => sameEvent(e, rec))) return 'duplicate';
-        if (bucket) bucket.push(rec);
-        else seen.index.set(h, [rec]);
+        if (seen.index.get(h)?.some((e) => sameEvent(e, rec))) return 'duplicate';
+        addToIndex(seen.index, rec, h);
       } else {
         if (seen.events.some((e) => sameEvent(e, rec))) return 'duplicate';
         if (seen.events.length + 1 >= INDEX_FROM) {
           seen.index = new Map();
-          for (const e of [...seen.events, rec]) {
-            const h = eventHash(e);
-            const b = seen.index.get(h);
-            if (b) b.push(e);
-            else seen.index.set(h, [e]);
-          }
+          for (const e of [...seen.events, rec]) addToIndex(seen.index, e);
         }
       }
     } else {
