@@ -43,11 +43,17 @@ export async function applyReload(t: ReloadTarget, old: ServerSettings, next: Se
   const portsNow = samePorts(old.clientBinds, next.clientBinds);
   const later = changed.filter((k) => !RUNTIME.has(k) && (k !== 'clientBinds' || !portsNow));
   const now = changed.filter((k) => RUNTIME.has(k) || (k === 'clientBinds' && portsNow));
-  if (portsNow) t.node.reloadClientTls(next.clientBinds.map((b) => (b.tls ? () => readClientTls(b.tls!) : undefined)));
+  // certificates are read again even when nothing in the settings changed (renewed in place);
+  // a port whose new files fail keeps its old ones (the node logs which, and why)
+  const tlsErrors = portsNow ? t.node.reloadClientTls(next.clientBinds.map((b) => (b.tls ? () => readClientTls(b.tls!) : undefined))) : [];
   if (now.includes('logLevel') || now.includes('logFormat')) t.sink.target = t.makeLogger(next);
   if (now.includes('hostmap')) t.node.setHostmap(next.hostmap);
   if (now.includes('tags')) await t.node.setTags(next.tags);
-  t.log.info('SIGHUP: configuration reloaded', { applied: now, ...(later.length ? { needsRestart: later } : {}) });
+  t.log.info('SIGHUP: configuration reloaded', {
+    applied: now,
+    ...(later.length ? { needsRestart: later } : {}),
+    ...(tlsErrors.length ? { certificatesNotReloaded: tlsErrors } : {}),
+  });
   if (later.length) t.log.warn('SIGHUP: these settings change only with a restart', { keys: later });
   // keys that need a restart keep their running values
   for (const k of later) (next as unknown as Record<string, unknown>)[k] = old[k];
