@@ -11,6 +11,7 @@ import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { DistkvClient } from '../../../lib/client/client.js';
 import { DistkvNode } from '../../../lib/node.js';
 import { advertisedEndpoint, CLIENT_TLS_TAG } from '../../../lib/node/client-ports.js';
+import { peerSpeaksTls } from '../../../lib/node/peer-connector.js';
 import { MemoryLogger, type TlsServerFiles } from '../../../lib/runtime/index.js';
 import { CLIENT_ADDR_TAG } from '../../../store/replication/bus.js';
 import { Path } from '../../../store/path.js';
@@ -30,6 +31,18 @@ describe('lib/node/client-ports: advertisedEndpoint', () => {
     assert.deepEqual(advertisedEndpoint([b('::', 4)], 'fd00::5'), { index: 0, host: 'fd00::5', port: 4, tls: false });
     // nothing reachable from elsewhere: still the first (a hostmap must name another one)
     assert.deepEqual(advertisedEndpoint([b(LO, 1), b('127.0.0.2', 2)], '10.0.0.5').index, 0);
+  });
+});
+
+describe('lib/node/peer-connector: peerSpeaksTls', () => {
+  const member = (name: string, tags: Record<string, string>) => ({ name, tags: new Map(Object.entries(tags)) }) as never;
+  const members = [member('t', { [CLIENT_ADDR_TAG]: '10.0.0.1:27587', [CLIENT_TLS_TAG]: '1' }), member('p', { [CLIENT_ADDR_TAG]: '10.0.0.2:27586' })];
+  it("by the peer's tags when the address is the one they name; else our own default", () => {
+    assert.equal(peerSpeaksTls(members, { name: 't', host: '10.0.0.1', port: 27587 }, false), true);
+    assert.equal(peerSpeaksTls(members, { name: 'p', host: '10.0.0.2', port: 27586 }, true), false);
+    // a hostmap named another address: the tags say nothing about it
+    assert.equal(peerSpeaksTls(members, { name: 't', host: '10.0.0.1', port: 27586 }, false), false);
+    assert.equal(peerSpeaksTls(members, { name: 'python', host: '10.0.0.3', port: 27586 }, true), true);
   });
 });
 
