@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { MAX_OUTPUT, ScriptRunner } from '../../../lib/serf-rpc/script-runner.js';
 
-describe('serf-rpc ScriptRunner (event-handler scripts from a worker thread)', () => {
+describe('serf-rpc ScriptRunner (event-handler scripts through a helper process)', () => {
   let runner: ScriptRunner;
   beforeEach(() => {
     runner = new ScriptRunner();
@@ -33,6 +33,13 @@ describe('serf-rpc ScriptRunner (event-handler scripts from a worker thread)', (
     assert.equal((await runner.run('kill -9 $$', {}, '')).code, -1);
     await runner.close();
     assert.deepEqual(await runner.run('echo no', {}, ''), { output: Buffer.alloc(0), code: -1 });
+  });
+
+  it('a helper that dies fails the runs it had and is started again for the next', async () => {
+    // The script's parent is the helper.
+    assert.equal((await runner.run('kill -9 $PPID; exec sleep 1', {}, '')).code, -1);
+    const r = await runner.run('echo again', {}, '');
+    assert.deepEqual([r.code, r.output.toString('utf8')], [0, 'again\n']);
   });
 
   it('close() ends runs still waiting with code -1', async () => {
