@@ -109,6 +109,11 @@ export class SimNetwork {
     return h;
   }
 
+  /** The host with this IP, whatever the port (streams: several listeners per host). */
+  hostByIp(ip: string): SimHost | undefined {
+    return this.hostsByIp.get(ip);
+  }
+
   hostAt(addr: Addr): SimHost | undefined {
     const h = this.hostsByIp.get(addr.host);
     return h !== undefined && h.addr.port === addr.port ? h : undefined;

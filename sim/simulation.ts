@@ -1,7 +1,7 @@
 // The simulator's public face: a seeded world of named nodes running real protocol code over
 // the simulated clock and network. Faults (partition, loss, crash, pause...) are methods here;
 // scenarios (scenario.ts) are data that call them at given virtual times.
-import type { Addr, Logger, NodeRuntime } from '../gossip/runtime.js';
+import type { Addr, Logger, NodeRuntime, StreamTransport } from '../gossip/runtime.js';
 import { NodeClock, type SimHost } from './host.js';
 import type { LinkConfig } from './links.js';
 import { MemoryLog, type MemoryLogOptions } from './logger.js';
@@ -35,6 +35,11 @@ export interface SimRuntime extends NodeRuntime {
    * else; `wipe(name)` empties it. Writes are durable at once (no torn writes modelled).
    */
   readonly disk: Map<string, Uint8Array>;
+  /**
+   * Listens for streams on another port of the node's address (a DistKV client port beside the
+   * gossip port); closed with the node's life like `streams`.
+   */
+  listen(port: number): StreamTransport;
 }
 
 export type NodeFactory<N extends SimNode = SimNode> = (rt: SimRuntime) => N | Promise<N>;
@@ -153,7 +158,7 @@ export class Simulation<N extends SimNode = SimNode> {
     const streams = new SimStreamTransport(this.hub, host, epoch);
     s.packets = packets;
     s.streams = streams;
-    this.hub.transports.set(host, streams);
+    this.hub.register(streams);
     const random = life === 0 ? this.random.fork(`node/${name}`) : this.random.fork(`node/${name}#${life}`);
     const rt: SimRuntime = {
       name,
@@ -168,6 +173,14 @@ export class Simulation<N extends SimNode = SimNode> {
       peers: () => this.order.filter((n) => n !== name).map((n) => this.slots.get(n)!.host.addr),
       addrOf: (n) => this.addrOf(n),
       disk: s.disk,
+      listen: (port) => {
+        if (port === host.addr.port) throw new Error(`${name} already listens on ${port} (rt.streams)`);
+        const t = new SimStreamTransport(this.hub, host, epoch, port);
+        // a factory's listener of a life that already ended stays closed
+        if (host.epoch === epoch) this.hub.register(t);
+        else t.closed = true;
+        return t;
+      },
     };
     this.net.trace.recordText(this.now(), `start ${name} ${life}`);
     let made: N | Promise<N>;
@@ -223,6 +236,7 @@ export class Simulation<N extends SimNode = SimNode> {
     s.packets!.closed = true;
     s.streams!.closed = true;
     s.host.packetHandler = undefined;
+    this.hub.closeAll(s.host);
     this.hub.hostDown(s.host);
     s.node = undefined;
     this.pauseTimers.get(s.host.name)?.cancel();

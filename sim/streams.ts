@@ -181,13 +181,18 @@ export class SimStreamEnd implements Stream {
 export class SimStreamTransport implements StreamTransport {
   handler: ((s: Stream) => void) | undefined;
   closed = false;
+  /** The port it listens on (the host's own port, or another one: a DistKV client port). */
+  readonly port: number;
   constructor(
     private readonly hub: StreamHub,
     readonly host: SimHost,
     readonly epoch: number,
-  ) {}
+    port?: number,
+  ) {
+    this.port = port ?? host.addr.port;
+  }
   localAddr(): Addr {
-    return this.host.addr;
+    return this.port === this.host.addr.port ? this.host.addr : { host: this.host.addr.host, port: this.port };
   }
   connect(to: Addr, timeoutMs: Millis): Promise<Stream> {
     return this.hub.connect(this, to, timeoutMs);
@@ -203,12 +208,24 @@ export class SimStreamTransport implements StreamTransport {
 }
 
 export class StreamHub {
-  /** Each host's current stream transport (its listener). */
-  readonly transports = new Map<SimHost, SimStreamTransport>();
+  /** Each host's current stream transports (its listeners), by port. */
+  private readonly transports = new Map<SimHost, Map<number, SimStreamTransport>>();
   private readonly conns = new Set<Conn>();
 
   constructor(readonly net: SimNetwork) {
     net.streams = this;
+  }
+
+  /** Makes `t` the host's listener on its port (replacing an earlier life's). */
+  register(t: SimStreamTransport): void {
+    let ports = this.transports.get(t.host);
+    if (!ports) this.transports.set(t.host, (ports = new Map()));
+    ports.set(t.port, t);
+  }
+
+  /** Closes every listener of the host (it went down). */
+  closeAll(host: SimHost): void {
+    for (const t of this.transports.get(host)?.values() ?? []) t.closed = true;
   }
 
   maybeForget(c: Conn): void {
@@ -246,7 +263,8 @@ export class StreamHub {
         net.trace.record(TraceKind.StreamRefused, sched.now(), from.index, dst?.index ?? 0, undefined, 0);
         fail(new TransportError('refused', `connect to ${addrKey(to)} refused`));
       };
-      const dst = net.hostAt(to);
+      // a host whose address matches: a port nobody listens on is refused by its kernel
+      const dst = net.hostByIp(to.host);
       const links = net.links;
       if (dst === undefined) {
         // Nobody owns the address: the loopback stack answers with a RST right away.
@@ -261,15 +279,16 @@ export class StreamHub {
       sched.at(sched.now() + synDelay, () => {
         if (settled || links.isCut(from.index, dst.index)) return;
         const back = links.delay(links.get(dst.index, from.index), dst.netRandom);
-        const listener = this.transports.get(dst);
+        const listener = this.transports.get(dst)?.get(to.port);
         if (!dst.up || listener === undefined || listener.closed || listener.handler === undefined) {
           if (!links.isCut(dst.index, from.index)) sched.at(sched.now() + back, from.gate(epoch, refuse, true));
           return;
         }
         if (links.isCut(dst.index, from.index)) return;
         const clientAddr = { host: from.addr.host, port: from.ephemeralPort() };
-        const client = new SimStreamEnd(this, from, epoch, clientAddr, dst.addr);
-        const server = new SimStreamEnd(this, dst, listener.epoch, dst.addr, clientAddr);
+        const serverAddr = listener.localAddr();
+        const client = new SimStreamEnd(this, from, epoch, clientAddr, serverAddr);
+        const server = new SimStreamEnd(this, dst, listener.epoch, serverAddr, clientAddr);
         client.peer = server;
         server.peer = client;
         const conn: Conn = { client, server, established: false };

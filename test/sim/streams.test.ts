@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { TransportError, type Stream } from '../../gossip/runtime.js';
+import { TransportError, type Addr, type Stream } from '../../gossip/runtime.js';
 import { probe, probes } from './helpers.js';
 
 function collect(s: Stream): { data: number[]; closed: { err?: TransportError } | undefined } {
@@ -180,5 +180,33 @@ describe('sim/streams', () => {
     await sim.runFor(100);
     assert.equal(received, 6 * 64 * 1024);
     assert.equal(drained, 1);
+  });
+
+  it('a second port (rt.listen): its own listener, refused where nobody listens, closed with the life', async () => {
+    const sim = await probes(2);
+    const n2 = probe(sim, 'n2').rt;
+    const gossip: string[] = [];
+    const client: string[] = [];
+    n2.streams.onStream((s) => gossip.push(`${s.local.port}`));
+    const port = n2.listen(27586);
+    assert.deepEqual(port.localAddr(), { host: sim.addrOf('n2').host, port: 27586 });
+    port.onStream((s) => client.push(`${s.local.port}`));
+    const a = probe(sim, 'n1').rt.streams;
+    let remote: Addr | undefined;
+    const toClient = a.connect({ host: sim.addrOf('n2').host, port: 27586 }, 500).then((s) => (remote = s.remote));
+    const toGossip = code(a.connect(sim.addrOf('n2'), 500));
+    const toNothing = code(a.connect({ host: sim.addrOf('n2').host, port: 9 }, 500));
+    await sim.runFor(100);
+    await toClient;
+    assert.deepEqual(remote, { host: sim.addrOf('n2').host, port: 27586 });
+    assert.deepEqual([client, gossip], [['27586'], ['7946']]);
+    assert.equal(await toGossip, 'ok');
+    assert.equal(await toNothing, 'refused');
+    // a restarted node listens only where its new life asks to
+    await sim.restart('n2');
+    const again = code(a.connect({ host: sim.addrOf('n2').host, port: 27586 }, 500));
+    await sim.runFor(100);
+    assert.equal(await again, 'refused');
+    assert.throws(() => probe(sim, 'n2').rt.listen(sim.addrOf('n2').port), /already listens/);
   });
 });
