@@ -2,7 +2,7 @@
 // agree on the flow-control window, then requests with single or streamed replies. By design
 // there is no reconnect: when the connection ends, every pending call and stream fails once with
 // ClientClosedError and the client stays closed (a client of a dead server has stale state).
-import type { Addr, Stream } from '../../gossip/runtime.js';
+import type { Addr, Clock, Stream } from '../../gossip/runtime.js';
 import type { Value, ValueObject } from '../../store/codec.js';
 import { Path } from '../../store/path.js';
 import { PathLongener } from '../../store/path-shortener.js';
@@ -12,6 +12,7 @@ import { Request } from '../client-protocol/msg.js';
 import { connectTcp } from './tcp.js';
 import type { ConnectionOptions } from 'node:tls';
 import { Mirror } from './mirror.js';
+import { RealClock } from '../runtime/clock.js';
 
 /** The server answered `{seq, error}`. */
 export class ServerError extends Error {
@@ -42,11 +43,16 @@ export interface ConnectOptions {
   tls?: ConnectionOptions;
   /** Use this open stream instead of TCP (the simulator, tests). */
   stream?: Stream;
+  /** Times the greeting (`timeoutMs`); default Node's timers, the simulator passes its clock. */
+  clock?: Clock;
   /** Called once, when the connection is gone (the one fatal error; there is no reconnect). */
   onClosed?: (e: Error) => void;
 }
 
 type Msg = ValueObject;
+
+/** Node's timers, ref'd as a plain setTimeout is (a client waiting for its greeting keeps the process up). */
+const nodeTimers: Clock = new RealClock({ keepAlive: true });
 
 interface Pending {
   kind: 'single';
@@ -72,14 +78,14 @@ export class DistkvClient {
     const channel = new MsgChannel(stream, { what: 'server message', maxBacklog: Infinity });
     let client: DistkvClient | undefined;
     const greeting = await new Promise<Greeting>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = (opts.clock ?? nodeTimers).setTimer(opts.timeoutMs ?? 5000, () => {
         reject(new ClientClosedError('no greeting from the server'));
         channel.destroy();
-      }, opts.timeoutMs ?? 5000);
+      });
       channel.start({
         message: (v) => {
           if (client) return client.received(v);
-          clearTimeout(timer);
+          timer.cancel();
           const r = Request.from(v);
           if (!r || r.get('seq') !== 0 || typeof r.get('node') !== 'string') {
             reject(new ClientClosedError('the server did not greet as DistKV does'));
@@ -89,14 +95,14 @@ export class DistkvClient {
           resolve(r.raw as unknown as Greeting);
         },
         garbage: (err) => {
-          clearTimeout(timer);
+          timer.cancel();
           const e = new ClientClosedError(`bad data from the server: ${err.message}`);
           reject(e);
           client?.fail(e);
           channel.destroy();
         },
         closed: (err) => {
-          clearTimeout(timer);
+          timer.cancel();
           const e = new ClientClosedError(err ? `connection broke: ${err.message}` : 'connection closed by the server');
           reject(e);
           client?.fail(e);

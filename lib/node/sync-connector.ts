@@ -6,6 +6,8 @@
 // `get_ticks {nodes}` from our servers, `get_value {node, tick, nchain: -1}` from Python ones.
 // Python servers answer all but get_ticks.
 import type { ConnectionOptions } from 'node:tls';
+import type { Addr, Clock, Millis, Stream, Timer } from '../../gossip/runtime.js';
+import { RealClock } from '../runtime/clock.js';
 import { DistkvClient } from '../client/client.js';
 import { login, type Credentials } from '../auth/client-login.js';
 import { Path } from '../../store/path.js';
@@ -25,12 +27,30 @@ export interface SyncConnectorOptions {
   tls?: ConnectionOptions;
   /** Log in to peers that ask for it (python `connect.auth`); without it such a peer drops us. */
   login?: Credentials;
+  /** The timers of the greeting and request deadlines; default Node's (the simulator: its clock). */
+  clock?: Clock;
+  /**
+   * Opens the byte stream to a peer's client port; default TCP (TLS with `tls`). The simulator
+   * dials its own streams (lib/sim/client-port.ts), so the same sessions run there.
+   */
+  dial?: (to: Addr, timeoutMs: Millis) => Promise<Stream>;
 }
 
 export function tcpSyncConnector(o: SyncConnectorOptions = {}): SyncConnector {
   const requestTimeoutMs = o.requestTimeoutMs ?? 60_000;
+  // Node's timers ref'd, as plain setTimeout: a fetch waiting for its reply keeps the process up
+  const clock = o.clock ?? new RealClock({ keepAlive: true });
   return async ({ host, port }) => {
-    const c = await DistkvClient.connect({ host, port, timeoutMs: o.connectTimeoutMs ?? 5000, ...(o.tls ? { tls: o.tls } : {}) });
+    const timeoutMs = o.connectTimeoutMs ?? 5000;
+    const stream = o.dial ? await o.dial({ host, port }, timeoutMs) : undefined;
+    const c = await DistkvClient.connect({
+      host,
+      port,
+      timeoutMs,
+      ...(o.tls ? { tls: o.tls } : {}),
+      ...(stream ? { stream } : {}),
+      ...(o.clock ? { clock: o.clock } : {}),
+    });
     try {
       await login(c, o.login);
     } catch (e) {
@@ -38,17 +58,17 @@ export function tcpSyncConnector(o: SyncConnectorOptions = {}): SyncConnector {
       throw e;
     }
     const request = async (action: string, params: Parameters<DistkvClient['request']>[1]) => {
-      let timer: NodeJS.Timeout | undefined;
+      let timer: Timer | undefined;
       const deadline = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
+        timer = clock.setTimer(requestTimeoutMs, () => {
           reject(new Error(`${action}: no reply from ${host}:${port} within ${requestTimeoutMs} ms`));
           c.close();
-        }, requestTimeoutMs);
+        });
       });
       try {
         return await Promise.race([c.request(action, params), deadline]);
       } finally {
-        clearTimeout(timer);
+        timer?.cancel();
       }
     };
     const lengthened = async function* (action: string, prefix: Path) {
@@ -71,10 +91,10 @@ export function tcpSyncConnector(o: SyncConnectorOptions = {}): SyncConnector {
       getValue: (node, tick, nchain = 0) => request('get_value', { node, tick, nchain }),
       // ours only (replication pull): a peer that stops sending for a request timeout is cut off
       async *getTicks(nodes) {
-        let timer: NodeJS.Timeout | undefined;
+        let timer: Timer | undefined;
         const arm = () => {
-          clearTimeout(timer);
-          timer = setTimeout(() => c.close(), requestTimeoutMs);
+          timer?.cancel();
+          timer = clock.setTimer(requestTimeoutMs, () => c.close());
         };
         arm();
         try {
@@ -83,7 +103,7 @@ export function tcpSyncConnector(o: SyncConnectorOptions = {}): SyncConnector {
             yield m;
           }
         } finally {
-          clearTimeout(timer);
+          timer?.cancel();
         }
       },
       close: () => c.close(),
