@@ -20,7 +20,7 @@ import { DEFAULT_REASSEMBLY, Reassembler, type ReassemblyLimits, Splitter } from
 import { fetchData, type SyncConnector } from './replication/sync.js';
 import { keepHeldDeletions } from './replication/held-deletions.js';
 import { TickAnnouncer } from './replication/tick-announcer.js';
-import { missingNow, type PullOptions, type PullPeer, Puller } from './replication/pull.js';
+import { missingNow, type PullOptions, type PullPeer, Puller, type TickWant } from './replication/pull.js';
 import { DELETE_ACTOR_CONFIG, DELETE_BATCH_MS, DeleteGc } from './replication/deleter.js';
 import { DEFAULT_BIG_VALUE_BYTES, noticeOf, packedSizeWith, parseNotice, type ParsedNotice, valueMatches } from './replication/big-values.js';
 import { type Entry, NOT_GIVEN } from './entry.js';
@@ -543,13 +543,13 @@ export class Replica {
     return (this.actor.config.gap * 1000) / 2;
   }
 
-  /** What we lack (and still lack after the settle delay), pulled from peers (pull.ts). */
-  private async pullMissing(): Promise<void> {
-    if (!this.puller.enabled) return;
+  /** What we lack (and still lack after the settle delay), pulled from peers (pull.ts); returns what was asked. */
+  private async pullMissing(): Promise<TickWant> {
     const want = missingNow(this.store);
-    if (!want.size) return;
+    if (!this.puller.enabled || !want.size) return want;
     await sleep(this.opts.clock, this.settleMs());
     if (!this.isStopped) await this.puller.pull(want);
+    return want;
   }
 
   /** Routine gap repair's question (python `_send_missing`), after a pull of what peers hold. */
@@ -558,8 +558,9 @@ export class Replica {
       this.gapRepair.sendMissing();
       return;
     }
-    void this.pullMissing().then(() => {
-      if (!this.isStopped) this.gapRepair.sendMissing();
+    // only what was missing before the pull: what went missing since is mostly still under way
+    void this.pullMissing().then((want) => {
+      if (!this.isStopped) this.gapRepair.sendMissing(false, want);
     });
   }
 
@@ -652,7 +653,7 @@ export class Replica {
       sendMissing: (force: boolean) => this.gapRepair.sendMissing(force),
       // pull first only when every server is ours: a python server of our side would take our
       // (then empty) forced `info {missing}` as its own step 2 and not ask for what it lacks
-      pullFirst: this.puller.enabled && this.opts.peers ? () => (this.opts.peers!().every((p) => p.ours) ? this.pullMissing() : Promise.resolve()) : undefined,
+      pullFirst: this.puller.enabled && this.opts.peers ? async () => void (this.opts.peers!().every((p) => p.ours) && (await this.pullMissing())) : undefined,
       runSendMissing: (prio: number) => this.gapRepair.runSendMissing(prio),
       clearSeen: () => this.gapRepair.clearSeen(),
     };

@@ -86,15 +86,17 @@ export class GapRepair {
 
   /**
    * python `_send_missing`: broadcast `info {missing}` for what we lack that nobody asked for yet
-   * (`force`: even when empty — split recovery step 2).
+   * (`force`: even when empty — split recovery step 2). `within`: only those ticks (the replica's
+   * pull asked peers for them first; ticks that went missing meanwhile are mostly under way).
    */
-  sendMissing(force = false): void {
+  sendMissing(force = false, within?: ReadonlyMap<NodeName, RangeSet>): void {
     const store = this.host.store;
     const missing: Record<NodeName, unknown> = {};
     let any = false;
     for (const n of store.nodes()) {
       if (!n.tick) continue;
-      const m = n.missing();
+      let m = n.missing();
+      if (within) m = m.intersection(within.get(n.name) ?? new RangeSet());
       const mr = this.seenMissing(n.name);
       if (mr) m.removeSet(mr);
       if (m.isEmpty) continue;
