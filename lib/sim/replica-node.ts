@@ -1,8 +1,9 @@
 // One DistKV server in the simulator: the real Store + Replica on our Serf on our memberlist,
 // with its change log on the simulated disk (disk-log.ts), so a crash keeps every acknowledged
-// write and a restart reloads it. The initial sync and big-value fetches use an in-process
-// SyncSession on the peer's Store (the client protocol does not share the gossip port in the
-// simulator), allowed only while the simulator says the two nodes can reach each other.
+// write and a restart reloads it. Each serves the real client protocol on its client port once
+// ready, and the initial sync, check_deleted and big-value fetches are real client sessions to the
+// peer's port over simulated streams (client-port.ts), found through the peer's Serf tag as
+// lib/node.ts does; `syncSessions: 'in-process'` calls the peer's Store directly instead.
 import { lanConfig } from '../../gossip/memberlist/config.js';
 import { defaultSerfConfig } from '../../gossip/serf/config.js';
 import { ipToBytes, NodeStateType } from '../../gossip/memberlist/node.js';
@@ -11,8 +12,10 @@ import type { Addr, Random } from '../../gossip/runtime.js';
 import type { NodeFactory, SimNode, SimRuntime, Simulation } from '../../sim/simulation.js';
 import type { ActorConfig } from '../../store/actor/index.js';
 import { Replica } from '../../store/replica.js';
-import { serfBus, serfPeers, type EventBus } from '../../store/replication/bus.js';
-import { storeSyncSession } from '../../store/replication/sync.js';
+import { CLIENT_ADDR_TAG, serfBus, serfPeers, serfTagLookup, type EventBus } from '../../store/replication/bus.js';
+import { storeSyncSession, type SyncConnector } from '../../store/replication/sync.js';
+import type { ClientListener } from '../client-protocol/listener.js';
+import { serveClientPort, SIM_CLIENT_PORT, simSyncConnector } from './client-port.js';
 import { Store } from '../../store/store.js';
 import { DiskLog } from './disk-log.js';
 
@@ -35,7 +38,7 @@ export interface ReplicaSimOptions {
   busLoss?: BusLoss;
   /** Peer sessions pull missing ticks before asking by broadcast (replication/pull.ts; default true). */
   pull?: boolean;
-  /** Benchmarks: told the client-protocol bytes of every peer session (storeSyncSession's meter). */
+  /** Benchmarks: told the client-protocol bytes of every peer session (sent and received; in-process: storeSyncSession's estimate). */
   syncMeter?: (bytes: number) => void;
   /**
    * Benchmarks: every node starts knowing every other as alive (memberlist preload, no join
@@ -43,6 +46,12 @@ export interface ReplicaSimOptions {
    * file). Only for a first life; a restart joins and loads its disk as usual.
    */
   preloaded?: { initial?: (store: Store) => void };
+  /**
+   * How peer sessions reach the peer: 'client-protocol' (default) over the simulated network to
+   * its client port; 'in-process' calls its Store directly while `sim.reachable` (no client port,
+   * no stream traffic: faster, but the client protocol, its timeouts and broken streams untested).
+   */
+  syncSessions?: 'client-protocol' | 'in-process';
 }
 
 /** Probabilities of dropping a message at the bus, by direction and kind (actor = ping/del). */
@@ -74,6 +83,8 @@ export class ReplicaSimNode implements SimNode {
     readonly disk: DiskLog | undefined,
     /** The store came from the disk (a restart of a node that had been ready). */
     readonly reloaded: boolean,
+    /** The client port (undefined with in-process sessions). */
+    readonly clientPort?: ClientListener,
   ) {}
 
   get store(): Store {
@@ -82,6 +93,8 @@ export class ReplicaSimNode implements SimNode {
 
   async stop(): Promise<void> {
     this.disk?.close();
+    this.clientPort?.closeAll();
+    await this.clientPort?.transport.close();
     this.replica.stop();
     await this.serf.shutdown();
   }
@@ -94,6 +107,9 @@ export function replicaFactory(sim: Simulation<ReplicaSimNode>, o: ReplicaSimOpt
     const cfg = defaultSerfConfig(rt.name, lanConfig(rt.name));
     cfg.reconnectInterval = 3_000;
     if (o.eventBuffer) cfg.eventBuffer = o.eventBuffer;
+    const inProcess = o.syncSessions === 'in-process';
+    // where peers find our client port (lib/node.ts sets the same tag)
+    if (!inProcess) cfg.tags.set(CLIENT_ADDR_TAG, `${rt.addr.host}:${SIM_CLIENT_PORT}`);
     const serf = Serf.create(rt, { config: cfg });
     const store = new Store(rt.name);
     const durable = o.durable ?? true;
@@ -104,9 +120,17 @@ export function replicaFactory(sim: Simulation<ReplicaSimNode>, o: ReplicaSimOpt
     }
     const opened = durable ? DiskLog.open(store, rt.disk) : undefined;
     const seeds = rt.name === seedNode && rt.life === 0 && !opened?.loaded && !preloaded;
+    const bus = serfBus(serf);
+    const connector: SyncConnector = inProcess
+      ? async (peer) => {
+          const p = sim.node(peer.name);
+          if (!p || !sim.reachable(rt.name, peer.name)) throw new Error(`${peer.name} is unreachable`);
+          return storeSyncSession(p.store, (nodes) => p.replica.checkDeleted(nodes), o.syncMeter);
+        }
+      : simSyncConnector(rt, (host) => (sim.names().includes(host) ? sim.addrOf(host) : undefined), o.syncMeter ? { meter: o.syncMeter } : {});
     const replica = new Replica({
       store,
-      bus: o.busLoss ? lossyBus(serfBus(serf), o.busLoss, rt.random.fork('bus-loss')) : serfBus(serf),
+      bus: o.busLoss ? lossyBus(bus, o.busLoss, rt.random.fork('bus-loss')) : bus,
       clock: rt.clock,
       random: rt.random.fork('replica'),
       logger: rt.logger,
@@ -116,10 +140,9 @@ export function replicaFactory(sim: Simulation<ReplicaSimNode>, o: ReplicaSimOpt
       ...(opened?.loaded || preloaded ? { loaded: true } : {}),
       ...(o.bigValueBytes !== undefined ? { bigValues: { peersAreOurs: () => true, thresholdBytes: o.bigValueBytes } } : {}),
       ...((o.pull ?? true) ? { peers: serfPeers(serf, { allOurs: true }) } : {}),
+      ...(inProcess ? {} : { hostPort: { tagLookup: serfTagLookup(serf) } }),
       connect: async (peer) => {
-        const p = sim.node(peer.name);
-        if (!p || !sim.reachable(rt.name, peer.name)) throw new Error(`${peer.name} is unreachable`);
-        const s = storeSyncSession(p.store, (nodes) => p.replica.checkDeleted(nodes), o.syncMeter);
+        const s = await connector(peer);
         if (o.noFetch?.has(rt.name)) {
           delete s.getValue;
           delete s.getTicks;
@@ -128,9 +151,10 @@ export function replicaFactory(sim: Simulation<ReplicaSimNode>, o: ReplicaSimOpt
       },
     });
     replica.start();
+    const clientPort = inProcess ? undefined : serveClientPort(rt, replica, bus);
     if (opened) void replica.whenReady().then(() => opened.log.markReady());
     if (!preloaded && (rt.name !== seedNode || rt.life > 0)) joinSomebody(serf, rt, seedNode);
-    return new ReplicaSimNode(serf, replica, opened?.log, opened?.loaded ?? false);
+    return new ReplicaSimNode(serf, replica, opened?.log, opened?.loaded ?? false, clientPort);
   };
 }
 

@@ -4,7 +4,8 @@
 // (replica-check.ts). After the scenario every partition heals, loss stops, down nodes restart
 // from their disks, and the run continues until the stores agree or the quiet period ends.
 // Params: cycle=<s> gap=<s> (server.ping), eventBuffer=<n> (Serf), bigValueBytes=<n> (notices
-// above this; default 8192), durable=on|off, quiet=<duration> (default 120s).
+// above this; default 8192), durable=on|off, quiet=<duration> (default 120s),
+// sessions=client-protocol|in-process (peer sessions, replica-node.ts; default client-protocol).
 import { toMs } from '../../sim/scenario.js';
 import type { ProtocolOptions, RunVerdict, SimProtocol } from '../../sim/protocols.js';
 import type { Simulation } from '../../sim/simulation.js';
@@ -57,7 +58,7 @@ export function storesConverged(sim: Sim): boolean {
   return ticksAgree(l) && judge(l, new WriteLedger()).converged;
 }
 
-const KNOWN = new Set(['cycle', 'gap', 'eventBuffer', 'bigValueBytes', 'durable', 'quiet']);
+const KNOWN = new Set(['cycle', 'gap', 'eventBuffer', 'bigValueBytes', 'durable', 'quiet', 'sessions']);
 
 function num(p: ProtocolOptions, k: string): number | undefined {
   const v = p.params[k];
@@ -76,6 +77,11 @@ export function replicaOptions(p: ProtocolOptions): ReplicaSimOptions {
   const eb = num(p, 'eventBuffer');
   if (eb !== undefined) o.eventBuffer = eb;
   if (p.params.durable !== undefined) o.durable = !['off', 'false', '0'].includes(p.params.durable);
+  const sessions = p.params.sessions;
+  if (sessions !== undefined) {
+    if (sessions !== 'client-protocol' && sessions !== 'in-process') throw new Error(`--param sessions: client-protocol or in-process, got '${sessions}'`);
+    o.syncSessions = sessions;
+  }
   return o;
 }
 
