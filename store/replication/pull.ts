@@ -167,13 +167,18 @@ export class Puller {
       left = stillMissing(h.store, left);
     }
     // 2: each writer for its own ticks
-    const own = h.random.shuffle([...left.keys()].filter((n) => peers.has(n) && !tried.has(n))).slice(0, this.opts.maxWriters ?? 16);
+    // a writer that is no Serf member by that name may still be a server: a Python one runs on a
+    // Serf agent of another name, and the hostmap says where its client port is
+    const asPeer = (n: NodeName): PullPeer => peers.get(n) ?? { name: n, ours: false };
+    const own = h.random
+      .shuffle([...left.keys()].filter((n) => n !== h.store.name && !tried.has(n) && !((this.unreachable.get(n) ?? 0) > now)))
+      .slice(0, this.opts.maxWriters ?? 16);
     const parallel = this.opts.parallel ?? 4;
     for (let i = 0; i < own.length && !h.stopped; i += parallel)
       await Promise.all(
         own.slice(i, i + parallel).map((n) => {
           const r = stillMissing(h.store, new Map([[n, left.get(n)!]]));
-          return r.size ? this.ask(peers.get(n)!, r, tried, 1) : undefined;
+          return r.size ? this.ask(asPeer(n), r, tried, 1) : undefined;
         }),
       );
     left = stillMissing(h.store, left);

@@ -83,6 +83,23 @@ describe('store/replication/pull', () => {
     assert.equal(me.get(['a']), undefined, 'tick 1 is superseded there: get_value fails, skipped');
   });
 
+  it('a writer that is no Serf member by its name (a Python server on an agent of another name) is asked get_value per tick', async () => {
+    const w = holderStore();
+    const me = lacking('me', w);
+    const used: string[] = [];
+    const p = new Puller(
+      host(me, [{ name: 'agent-a', ours: false }], (n) => {
+        used.push(n);
+        const s = storeSyncSession(w);
+        delete s.getTicks;
+        return s;
+      }),
+    );
+    await p.pull(new Map([['w', RangeSet.of(3)]]));
+    assert.deepEqual(used, ['w']);
+    assert.equal(me.get(['c'])?.value, 'C');
+  });
+
   it('falls back from an unreachable writer to another peer of ours; the unreachable one is left out for a while', async () => {
     const w = holderStore();
     const other = new Store('o', { tick: 0 });
