@@ -56,6 +56,8 @@ export interface NodeOptions {
   root?: string;
   /** python `server.ping` (seconds; default cycle 10, gap 2). */
   ping?: { cycle?: number; gap?: number };
+  /** python `server.delete` (the delete actor's cycle/gap, seconds; default 100 / 10). */
+  deletePing?: { cycle?: number; gap?: number };
   /** python `hostmap`: peer name → client "host:port" or [host, port]. */
   hostmap?: Record<string, HostmapEntry>;
   /** The DistKV server's own options (-I, -l, -a, -s, -f, buffer). */
@@ -167,6 +169,7 @@ export class DistkvNode {
           logger: rt.logger,
           ...(o.root ? { root: o.root } : {}),
           ...(o.ping ? { ping: o.ping } : {}),
+          ...(o.deletePing ? { deletePing: o.deletePing } : {}),
           loaded,
           force: o.server?.force ?? false,
           hostPort: { hostmap, tagLookup: serfTagLookup(serf) },

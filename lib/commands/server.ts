@@ -143,6 +143,7 @@ export async function run(argv: string[]): Promise<number> {
       rpcFlags: settings.rpcFlags,
       root: settings.root,
       ping: settings.ping,
+      deletePing: settings.deletePing,
       hostmap: { ...settings.hostmap },
       server: {
         init,

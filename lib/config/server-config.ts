@@ -29,6 +29,8 @@ export interface ServerSettings {
   buffer: number;
   root: string;
   ping: { cycle: number; gap: number };
+  /** python `server.delete` (the delete actor; default cycle 100, gap 10). */
+  deletePing: { cycle: number; gap: number };
   hostmap: Record<string, HostmapEntry>;
   paranoia: boolean;
   dataDir: string | undefined;
@@ -256,6 +258,7 @@ export function serverSettings(cfg: ConfigTree): ServerSettings {
     buffer: r.num('server.buffer', 10, (n) => Number.isInteger(n) && n >= 0),
     root,
     ping: { cycle: r.num('server.ping.cycle', 10, (n) => n > 0), gap: r.num('server.ping.gap', 2, (n) => n > 0) },
+    deletePing: { cycle: r.num('server.delete.cycle', 100, (n) => n > 0), gap: r.num('server.delete.gap', 10, (n) => n > 0) },
     hostmap,
     paranoia: r.bool('server.paranoia') || r.bool('paranoia'),
     dataDir: r.str('server.data_dir'),

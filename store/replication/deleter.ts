@@ -14,7 +14,12 @@
 // reached it, its own ping pushes the tail out of the history, and without force_in a member off the chain gets
 // back on with a chance of 1/(todo·n_hosts) per cycle, so the full history rarely lasted the
 // three tags or four pings a purge needs. force_in pushes members back on within a few cycles.
-// It is a `vers` field python knows; at the same version nobody adopts the other's value.
+// It is a `vers` field python knows (asyncactor 0.22's ping_delay reads it), and our config goes
+// out two versions above python's default (asyncactor: bump by 2 when a value changes, since
+// enable() may bump by 1): a Python server adopts the higher-versioned `vers`, force_in included,
+// as asyncactor's config supersede intends. Without that, in a mixed cluster a Python member that
+// fell off the chain got back on with a chance of 1/(todo·n_hosts) per cycle (about 1/30) and the
+// full history rarely formed (test/interop/distkv-py-deletion-gc.test.ts).
 //
 // Third difference: the delete actor starts only once a group is configured, and announces
 // itself (`init` + `vers`) only as a member of it. Python starts it on every server, passive, and
@@ -30,7 +35,7 @@ import { RangeSet } from '../range-set.js';
 import type { Store } from '../store.js';
 
 /** The delete actor's config: python's `server.delete` plus force_in (see the header). */
-export const DELETE_ACTOR_CONFIG: Partial<ActorConfig> = Object.freeze({ ...DISTKV_DELETE_CONFIG, force_in: 1 });
+export const DELETE_ACTOR_CONFIG: Partial<ActorConfig> = Object.freeze({ ...DISTKV_DELETE_CONFIG, force_in: 1, version: (DISTKV_DELETE_CONFIG.version ?? 0) + 2 });
 
 /** python TAGS: tocks remembered from our own turns. */
 export const DELETE_TAGS = 4;
