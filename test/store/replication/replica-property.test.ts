@@ -10,10 +10,13 @@
 // A failure prints fast-check's seed + path and the case as JSON; replay with
 //   REPLICA_SEED=<seed> REPLICA_PATH=<path> npx mocha test/store/replication/replica-property.test.ts
 // or REPLICA_EXAMPLE='<json>' (one case, no shrinking); REPLICA_LOG=1 prints the nodes' debug logs.
-// Its random mix did not find the first divergence (docs/replication.md, difference 14) in 900
-// runs, not even with 4 nodes and 2 keys, where the two-sided property of replica-sim.test.ts
-// (partition first, writes on both sides, crash, empty restart at the heal) finds it about once
-// in 60: CI runs both.
+// Its uniform random mix did not find the first divergence (docs/replication.md, difference 14)
+// in 900 runs, not even with 4 nodes and 2 keys, where the two-sided property of replica-sim.test.ts
+// (partition first, writes on both sides, crash, empty restart at the heal) found it about once
+// in 60. Split episodes (splitArb, REPLICA_SPLITS) build that shape on purpose: a two-sided cut
+// that holds until memberlist calls the other side dead, writes and deletes of the same two keys
+// on both sides, a writer crashing inside the partition, loss, heals now or overlapping the next
+// cut. REPLICA_COUNT=n runs n cases without shrinking and prints every failure (find rates).
 // Hunting: REPLICA_NODES=4,5,6, REPLICA_STEPS=30 and REPLICA_KEYS=2 (more conflicts) vary the cases; REPLICA_GC=1 puts every
 // node in the delete group (REPLICA_GC_WAIT=25 stretches the waits and REPLICA_GC_MS=200000 the
 // quiet period after convergence, so tombstones really get purged); REPLICA_STATS=1 prints
@@ -30,7 +33,7 @@ type Step =
   | { k: 'write'; node: number; key: number; del: boolean; big: boolean }
   /** group of node i = groups[i % groups.length]; one partition between every pair of groups */
   | { k: 'cut'; groups: number[] }
-  /** heals the (which % open)-th partition still open: heals overlap in any order */
+  /** heals the (which % open)-th partition still open (negative: from the newest): heals overlap in any order */
   | { k: 'heal'; which: number }
   | { k: 'crash'; node: number }
   /** restarts a crashed node (its disk kept, or wiped when the case says `empty`) */
@@ -63,15 +66,65 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ k: fc.constant('wait' as const), ms: fc.constantFrom(1_000, 3_000, 8_000) }) },
 );
 
-const caseArb: fc.Arbitrary<Case> = fc.record({
-  seed: fc.integer({ min: 1, max: 1_000_000 }),
+/**
+ * A split with conflicting work on both sides: the shape of every divergence found so far, which
+ * the uniform step mix above almost never builds (most of its cuts are one group, its writes land
+ * on either side by chance, and a crash rarely hits a writer inside a partition). The cut holds
+ * long enough for memberlist to call the other side dead; both sides write and delete the same two
+ * keys; then maybe a writer crashes inside the partition (restarted there or at the end), loss,
+ * and the heal of this cut, now or left open to overlap the next one.
+ */
+function splitArb(nodes: number): fc.Arbitrary<Step[]> {
+  const side = (a: boolean, g: number[], pick: number) => {
+    const members = g.flatMap((x, i) => (x === (a ? 0 : 1) ? [i] : []));
+    return members[pick % members.length]!;
+  };
+  return fc
+    .record({
+      // at least one node per side: node 0 on side 0, somebody on side 1
+      groups: fc.array(fc.nat(1), { minLength: nodes - 1, maxLength: nodes - 1 }).map((g) => [0, ...(g.every((x) => x === 0) ? [1, ...g.slice(1)] : g)]),
+      settle: fc.constantFrom(3_000, 8_000),
+      ops: fc.array(fc.record({ a: fc.boolean(), pick: fc.nat(4), key: fc.nat(1), del: fc.nat(2).map((x) => x === 0), big: fc.nat(9).map((x) => x === 0) }), { minLength: 2, maxLength: 6 }),
+      crash: fc.option(fc.record({ a: fc.boolean(), pick: fc.nat(4), up: fc.constantFrom('inside', 'after', 'end') }), { freq: 2 }),
+      loss: fc.constantFrom(0, 0, 0.05, 0.2),
+      heal: fc.constantFrom('now', 'now', 'open'),
+    })
+    .map(({ groups, settle, ops, crash, loss, heal }) => {
+      const steps: Step[] = [{ k: 'cut', groups }, { k: 'wait', ms: settle }];
+      for (const o of ops) steps.push({ k: 'write', node: side(o.a, groups, o.pick), key: o.key, del: o.del, big: o.big });
+      const down = crash ? side(crash.a, groups, crash.pick) : -1;
+      if (crash) steps.push({ k: 'crash', node: down });
+      if (crash?.up === 'inside') steps.push({ k: 'up', node: down });
+      if (loss) steps.push({ k: 'loss', p: loss });
+      if (heal === 'now') steps.push({ k: 'heal', which: -1 });
+      if (crash?.up === 'after') steps.push({ k: 'up', node: down });
+      return steps;
+    });
+}
+
+// REPLICA_SPLITS=2 mixes split episodes in (2 of 5 parts; cases of at most 8 parts then, about
+// 1.8× the CPU per run). Off by default until OPEN's first divergence is fixed: seed 42 finds it
+// (run 28), and 8–14 of 300 runs of other seeds fail on it; then CI should run them.
+const SPLIT_WEIGHT = Number(process.env.REPLICA_SPLITS ?? 0);
+
+const caseArb: fc.Arbitrary<Case> = fc
   // REPLICA_NODES=4,5,6 to hunt in bigger clusters (slower)
-  nodes: fc.constantFrom(...(process.env.REPLICA_NODES ? process.env.REPLICA_NODES.split(',').map(Number) : [3, 3, 3, 4, 4, 5])),
-  restart: fc.constantFrom('durable' as const, 'durable' as const, 'empty' as const),
-  start: fc.constantFrom('sync' as const, 'preloaded' as const, 'preloaded' as const),
-  gc: process.env.REPLICA_GC ? fc.constant(true) : fc.constant(false),
-  steps: fc.array(stepArb, { minLength: 1, maxLength: Number(process.env.REPLICA_STEPS ?? 14) }),
-});
+  .constantFrom(...(process.env.REPLICA_NODES ? process.env.REPLICA_NODES.split(',').map(Number) : [3, 3, 3, 4, 4, 5]))
+  .chain((nodes) =>
+    fc.record({
+      seed: fc.integer({ min: 1, max: 1_000_000 }),
+      nodes: fc.constant(nodes),
+      restart: fc.constantFrom('durable' as const, 'durable' as const, 'empty' as const),
+      start: fc.constantFrom('sync' as const, 'preloaded' as const, 'preloaded' as const),
+      gc: process.env.REPLICA_GC ? fc.constant(true) : fc.constant(false),
+      steps: fc
+        .array(
+          SPLIT_WEIGHT > 0 ? fc.oneof({ weight: 3, arbitrary: stepArb.map((x) => [x]) }, { weight: SPLIT_WEIGHT, arbitrary: splitArb(nodes) }) : stepArb.map((x) => [x]),
+          { minLength: 1, maxLength: Number(process.env.REPLICA_STEPS ?? (SPLIT_WEIGHT > 0 ? 8 : 14)) },
+        )
+        .map((parts) => parts.flat()),
+    }),
+  );
 
 interface Outcome {
   sim: Sim;
@@ -128,7 +181,7 @@ async function runCase(c: Case): Promise<Outcome> {
         break;
       }
       case 'heal':
-        if (open.length) open.splice(s.which % open.length, 1)[0]!();
+        if (open.length) open.splice(((s.which % open.length) + open.length) % open.length, 1)[0]!();
         break;
       case 'crash':
         sim.crash(name(s.node % c.nodes));
@@ -238,14 +291,90 @@ const REGRESSIONS: [string, Case][] = [
   ],
 ];
 
+/**
+ * Counterexamples found and not fixed yet: run with REPLICA_OPEN=1 (each fails until its fix
+ * lands, then it moves to REGRESSIONS). docs/replication.md "Open" says what each is.
+ */
+const OPEN: [string, Case][] = [
+  [
+    // n1 deleted p:0 twice inside a partition; the other side wrote p:0 (a big value, lower tock)
+    // in a second split. After the heals a re-send round closed with `info {deleted: n1 ticks}`
+    // for tombstones the re-sender still held; every receiver purged its p:0 tombstone at once
+    // (python's report_deleted), and n3, which got n0's older write only afterwards, kept it
+    'a re-send round\'s `info {deleted}` purges tombstones before an older concurrent write arrived',
+    {
+      seed: 1,
+      nodes: 4,
+      restart: 'durable',
+      start: 'sync',
+      gc: false,
+      steps: [
+        { k: 'cut', groups: [0, 1, 0, 0] },
+        { k: 'wait', ms: 3000 },
+        { k: 'write', node: 1, key: 0, del: true, big: true },
+        { k: 'write', node: 1, key: 0, del: true, big: true },
+        { k: 'heal', which: -1 },
+        { k: 'cut', groups: [0, 1, 0, 1] },
+        { k: 'wait', ms: 3000 },
+        { k: 'write', node: 0, key: 0, del: false, big: true },
+        { k: 'write', node: 1, key: 1, del: true, big: true },
+        { k: 'heal', which: -1 },
+      ],
+    },
+  ],
+  [
+    // n1 wrote p:0 (its tick 1) with n2 cut off; only n0 got it. n1 crashed and came back empty
+    // while n0 was cut off: nobody it could reach knew its tick 1, so it started at tick 0 and
+    // its next write (p:1) took tick 1 again. Two writes share (n1, 1): each side holds one and
+    // counts the tick present, nobody asks, the stores never agree. sync.ts gives up own ticks
+    // that somebody named but nobody answers; here nobody even named it (python does the same)
+    'a writer restarted empty while the only holder of its last write is cut off re-uses the tick',
+    {
+      seed: 3,
+      nodes: 3,
+      restart: 'empty',
+      start: 'preloaded',
+      gc: false,
+      steps: [
+        { k: 'cut', groups: [0, 0, 1] },
+        { k: 'wait', ms: 3000 },
+        { k: 'write', node: 1, key: 0, del: false, big: false },
+        { k: 'wait', ms: 1000 },
+        { k: 'crash', node: 1 },
+        { k: 'heal', which: -1 },
+        { k: 'cut', groups: [0, 1, 1] },
+        { k: 'wait', ms: 8000 },
+        { k: 'up', node: 1 },
+        { k: 'wait', ms: 8000 },
+        { k: 'wait', ms: 8000 },
+        { k: 'write', node: 1, key: 1, del: false, big: false },
+        { k: 'wait', ms: 3000 },
+      ],
+    },
+  ],
+];
+
 describe('store/replica property (simulator)', function () {
   this.timeout(300_000);
 
   for (const [title, c] of REGRESSIONS) it(`regression: ${title}`, () => check(c));
+  if (process.env.REPLICA_OPEN) for (const [title, c] of OPEN) it(`open: ${title}`, () => check(c));
 
   it('writes, deletes, big values, partitions, loss ≤ 30 %, crashes ⇒ identical stores, nothing acknowledged lost', async () => {
     const example = process.env.REPLICA_EXAMPLE;
     const seed = process.env.REPLICA_SEED === 'random' ? Date.now() : Number(process.env.REPLICA_SEED ?? 42);
+    if (process.env.REPLICA_COUNT) {
+      // hunting: that many cases without shrinking, every failure printed (find rates, not proofs)
+      let bad = 0;
+      const cases = fc.sample(caseArb, { numRuns: Number(process.env.REPLICA_COUNT), seed });
+      for (const [i, c] of cases.entries())
+        await check(c).catch((e: Error) => {
+          bad++;
+          console.log(`FAIL run ${i}: ${e.message.split('\n')[0]}`);
+        });
+      console.log(`COUNT runs ${cases.length} failed ${bad} (seed ${seed})`);
+      return;
+    }
     await fc.assert(fc.asyncProperty(caseArb, check), {
       numRuns: Number(process.env.REPLICA_RUNS ?? 200),
       seed,
