@@ -14,8 +14,8 @@
 //
 // Env: REPL_SIM_NODES, REPL_SIM_SEEDS, REPL_SIM_FIRST_SEED (default 1: run seeds in batches), REPL_SIM_WRITES, REPL_HEAL_NODES, REPL_HEAL_KEYS, REPL_HEAL_WRITES,
 // REPL_SIM_ONLY=write|heal, REPL_HEAL_PULL=0 (python's way: no pull before asking). The peer
-// sessions run in-process in the simulator; their client-protocol bytes (storeSyncSession's
-// meter: each request and reply as msgpack, + 64 B per session) count as wire.
+// sessions (sync, fetches, pulls) are real client-protocol sessions over simulated streams, so
+// their bytes are on the wire; the meter tells their share.
 import { replicaFactory, type ReplicaSimNode } from '../lib/sim/replica-node.js';
 import { ticksAgree } from '../lib/sim/replica-check.js';
 import { storesConverged } from '../lib/sim/replica-protocol.js';
@@ -153,10 +153,13 @@ interface HealFigures {
   loadCpuMs: number;
 }
 
-/** Datagrams + streams delivered, + the peer sessions' client-protocol bytes (in-process in the simulator). */
+/**
+ * Datagrams + streams delivered. The peer sessions run over simulated streams (real client
+ * protocol), so they are in `streams.bytes`; `sessionBytes` only tells their share.
+ */
 function wireBytes(sim: Simulation<ReplicaSimNode>): number {
   const st = sim.stats();
-  return st.bytesDelivered + st.streams.bytes + sessionBytes;
+  return st.bytesDelivered + st.streams.bytes;
 }
 
 async function heal(n: number, keys: number, writes: number): Promise<HealFigures> {

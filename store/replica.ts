@@ -20,7 +20,14 @@ import { DEFAULT_REASSEMBLY, Reassembler, type ReassemblyLimits, Splitter } from
 import { fetchData, type SyncConnector } from './replication/sync.js';
 import { keepHeldDeletions } from './replication/held-deletions.js';
 import { TickAnnouncer } from './replication/tick-announcer.js';
-import { missingNow, type PullOptions, type PullPeer, Puller, type TickWant } from './replication/pull.js';
+import { missingNow, type PullOptions, type PullPeer, Puller, stillMissing, type TickWant } from './replication/pull.js';
+
+/**
+ * A pull that left ticks missing is tried again this many times (gap/2 · 2, 4, 8 later): right
+ * after a heal the ticks arrive by gossip before every holder is reachable or known alive, and
+ * otherwise only the routine ask (3 cycles) would try again.
+ */
+const PULL_RETRIES = 3;
 import { DELETE_ACTOR_CONFIG, DELETE_BATCH_MS, DeleteGc } from './replication/deleter.js';
 import { DEFAULT_BIG_VALUE_BYTES, noticeOf, packedSizeWith, parseNotice, type ParsedNotice, valueMatches } from './replication/big-values.js';
 import { type Entry, NOT_GIVEN } from './entry.js';
@@ -569,7 +576,7 @@ export class Replica {
    * them is still missing a gap later. Not on pings: a ping often outruns the update it counts
    * (a burst of writes queues in Serf), and the routine ask covers what gossip lost.
    */
-  private schedulePull(): void {
+  private schedulePull(retry = 0): void {
     if (!this.puller.enabled || !this.readyFlag || this.isStopped) return;
     if (this.pullTimer) {
       this.pullAgain = true;
@@ -577,12 +584,13 @@ export class Replica {
     }
     const want = missingNow(this.store);
     if (!want.size) return;
-    this.pullTimer = this.opts.clock.setTimer(this.settleMs(), () => {
+    this.pullTimer = this.opts.clock.setTimer(this.settleMs() * 2 ** retry, () => {
       void this.puller.pull(want).finally(() => {
         this.pullTimer = undefined;
-        if (!this.pullAgain) return;
-        this.pullAgain = false;
-        this.schedulePull();
+        if (this.pullAgain) {
+          this.pullAgain = false;
+          this.schedulePull();
+        } else if (retry < PULL_RETRIES && stillMissing(this.store, want).size) this.schedulePull(retry + 1);
       });
     });
   }
