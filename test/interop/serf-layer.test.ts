@@ -121,14 +121,17 @@ describe('interop: our Serf layer with a real serf agent', function () {
     ours.serf.onEvent((e) => {
       if (e.type === 'query') e.query.respond(new TextEncoder().encode(`ours got ${Buffer.from(e.query.payload).toString()}`));
     });
-    const out = await serfCli(agent.rpcAddr, ['query', '-timeout=2s', 'ping-all', 'p1']);
+    // Side by side: the CLI waits out each query's whole timeout, and the queries are independent.
+    const [out, filtered, byNode] = await Promise.all([
+      serfCli(agent.rpcAddr, ['query', '-timeout=2s', 'ping-all', 'p1']),
+      serfCli(agent.rpcAddr, ['query', '-timeout=2s', '-tag', 'role=^kv$', 'only-kv', 'p2']),
+      serfCli(agent.rpcAddr, ['query', '-timeout=2s', '-node', 'agent1', 'only-agent', 'p3']),
+    ]);
     assert.match(out, /Ack from 'ours1'/);
     assert.match(out, /Response from 'ours1': ours got p1/);
     assert.match(out, /Response from 'agent1': answer-from-agent1/);
-    const filtered = await serfCli(agent.rpcAddr, ['query', '-timeout=2s', '-tag', 'role=^kv$', 'only-kv', 'p2']);
     assert.match(filtered, /Response from 'ours1': ours got p2/);
     assert.doesNotMatch(filtered, /agent1/);
-    const byNode = await serfCli(agent.rpcAddr, ['query', '-timeout=2s', '-node', 'agent1', 'only-agent', 'p3']);
     assert.doesNotMatch(byNode, /ours1/);
   });
 
