@@ -20,7 +20,7 @@ import { Path } from '../../store/path.js';
 import { PathLongener } from '../../store/path-shortener.js';
 import type { SyncConnector, SyncSession } from '../../store/replication/sync.js';
 import type { EventBus } from '../../store/replication/bus.js';
-import { withClient } from './distkv-cluster-ops.js';
+import { readValue } from './distkv-server-helpers.js';
 import {
   distkvPyAvailable,
   pyTracebacks,
@@ -59,17 +59,8 @@ async function py(port: number, op: 'set' | 'get' | 'del', path: string, val?: u
   return JSON.parse(out.trim().split('\n').pop()!) as { value?: unknown; has?: boolean };
 }
 
-/**
- * What a server (here: a Python one) holds at PATH, read with our client library. For polling:
- * a Python client process per poll costs ~1 s of start-up on a loaded host. Polled every 200 ms
- * rather than 50: each poll is a connection the Python server has to serve beside its gossip.
- */
-function held(port: number, path: string): Promise<{ value?: unknown; has: boolean }> {
-  return withClient(port, async (c) => {
-    const r = await c.get(Path.parse(path));
-    return 'value' in r ? { value: r.value, has: true } : { has: false };
-  });
-}
+// Polls read the Python server with our client library (readValue) every 200 ms: a Python client
+// process per poll costs ~1 s of start-up on a loaded host; writes stay with Python's client.
 
 /** A bus that can be cut off (a DistKV-level partition: Serf stays connected, our events do not pass). */
 function gated(b: EventBus): EventBus & { open: boolean } {
@@ -171,7 +162,7 @@ describe('interop: a Python DistKV server and our replica in one cluster (real s
 
   it('a write on our replica appears on the Python server', async () => {
     replica!.store.setValue(['x', 'b'], 'from-ts');
-    await waitFor(async () => (await held(pyServer!.clientPort, 'x.b')).value === 'from-ts', 15_000, 'x.b on Python', 200);
+    await waitFor(async () => (await readValue(pyServer!.clientPort, 'x.b')) === 'from-ts', 15_000, 'x.b on Python', 200);
   });
 
   it('split (_p0) values both ways', async () => {
@@ -180,17 +171,17 @@ describe('interop: a Python DistKV server and our replica in one cluster (real s
     await waitFor(() => ours(['big', 'py']) === big, 15_000, 'big.py from Python');
     const ourBig = 'abcdefghijklmnopqrstuvwxyz'.repeat(200); // 5200 chars: 13 parts
     replica!.store.setValue(['big', 'ts'], ourBig);
-    await waitFor(async () => (await held(pyServer!.clientPort, 'big.ts')).value === ourBig, 15_000, 'big.ts on Python', 200);
+    await waitFor(async () => (await readValue(pyServer!.clientPort, 'big.ts')) === ourBig, 15_000, 'big.ts on Python', 200);
     assert.equal(replica!.stats.refused, 0, 'every event fit Serf');
   });
 
   it('overwrites and deletions both ways', async () => {
     replica!.store.setValue(['x', 'a'], 'over-ts');
-    await waitFor(async () => (await held(pyServer!.clientPort, 'x.a')).value === 'over-ts', 15_000, 'x.a overwritten by us', 200);
+    await waitFor(async () => (await readValue(pyServer!.clientPort, 'x.a')) === 'over-ts', 15_000, 'x.a overwritten by us', 200);
     await py(pyServer!.clientPort, 'del', 'x.b');
     await waitFor(() => ours(['x', 'b']) === undefined, 15_000, 'x.b deleted by Python');
     replica!.store.deleteValue(['x', 'a']);
-    await waitFor(async () => !(await held(pyServer!.clientPort, 'x.a')).has, 15_000, 'x.a deleted by us', 200);
+    await waitFor(async () => (await readValue(pyServer!.clientPort, 'x.a')) === undefined, 15_000, 'x.a deleted by us', 200);
   });
 
   it('gap repair: the seed value we never saw is re-sent when we ask as "it"', async () => {
@@ -264,8 +255,8 @@ describe('interop: a Python DistKV server and our replica in one cluster (real s
     await new Promise((r) => setTimeout(r, 2_000));
     gate!.open = true;
     await waitFor(() => r2.store.get(['split', 'theirs'])?.value === 'python side', 45_000, 'ts2 got the python-side write');
-    await waitFor(async () => (await held(pyServer!.clientPort, 'split.ours')).value === 'written while cut off', 45_000, 'test1 got ours', 200);
-    await waitFor(async () => (await held(py2!.clientPort, 'split.ours')).value === 'written while cut off', 45_000, 'test2 got ours', 200);
+    await waitFor(async () => (await readValue(pyServer!.clientPort, 'split.ours')) === 'written while cut off', 45_000, 'test1 got ours', 200);
+    await waitFor(async () => (await readValue(py2!.clientPort, 'split.ours')) === 'written while cut off', 45_000, 'test2 got ours', 200);
     assert.equal((await py(pyServer!.clientPort, 'get', 'big.py')).value, 'overwritten by ts2 while cut off');
     assert.equal(replica!.store.get(['split', 'ours'])?.value, 'written while cut off', 'ts1 too');
     console.log(`      ts2 recoveries: ${recovers.join(', ') || 'none'}; re-sent by ts2: ${r2.gapRepair.stats.resent}; pulled by ts2: ${r2.puller.stats.applied} (${r2.puller.stats.sessions} sessions)`);
