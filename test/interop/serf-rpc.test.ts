@@ -61,17 +61,20 @@ describe('interop: real serf CLI against our agent RPC', function () {
     const h2 = handler(dir, 'r2');
     r2Log = h2.log;
     r1 = await startSerfAgent({ node: 'r1', profile: 'local', encrypt: KEY, tags: { role: 'real' } });
-    r2 = await startSerfAgent({ node: 'r2', profile: 'local', encrypt: KEY, tags: { role: 'real' }, join: [r1.bind], extraArgs: [`-event-handler=${h2.path}`] });
     const ho = handler(dir, 'ours');
     oursLog = ho.log;
     rpc = `127.0.0.1:${await freePort()}`;
     const bind = `127.0.0.1:${await freePort()}`;
+    // r2 and ours both join r1: they start side by side.
     ours = spawnPeer(
       process.execPath,
       ['--import', 'tsx', 'lib/cli.ts', 'agent', '-node=ours', `-bind=${bind}`, `-rpc-addr=${rpc}`, `-rpc-auth=${AUTH}`, `-encrypt=${KEY}`, '-profile=local', '-tag=role=ts', `-join=${r1.bind}`, `-event-handler=${ho.path}`],
       { stopSignal: 'SIGINT' },
     );
-    await waitForOutput(ours, /Join completed/, 30_000, 'distkv agent join');
+    [r2] = await Promise.all([
+      startSerfAgent({ node: 'r2', profile: 'local', encrypt: KEY, tags: { role: 'real' }, join: [r1.bind], extraArgs: [`-event-handler=${h2.path}`] }),
+      waitForOutput(ours, /Join completed/, 30_000, 'distkv agent join'),
+    ]);
     await waitFor(async () => (await serfMembers(r2.rpcAddr)).filter((m) => m.status === 'alive').length === 3, 10_000, 'r2 sees 3 alive');
   });
 
@@ -121,12 +124,13 @@ describe('interop: real serf CLI against our agent RPC', function () {
   });
 
   it('serf query via ours: acks from all, responses from handlers, node filter', async () => {
-    const out = await cli('query', '-timeout=2s', 'q1', 'x');
+    // Side by side: the CLI waits out each query's whole timeout, and the queries are independent.
+    const [out, onlyOut] = await Promise.all([cli('query', '-timeout=2s', 'q1', 'x'), cli('query', '-timeout=2s', '-node=r2', '-format=json', 'q2')]);
     assert.match(out, /Ack from 'r1'/);
     assert.match(out, /Ack from 'ours'/);
     assert.match(out, /Response from 'r2': answer-from-r2/);
     assert.match(out, /Response from 'ours': answer-from-ours/);
-    const only = JSON.parse(await cli('query', '-timeout=2s', '-node=r2', '-format=json', 'q2')) as { Acks: string[]; Responses: Record<string, string> };
+    const only = JSON.parse(onlyOut) as { Acks: string[]; Responses: Record<string, string> };
     assert.deepEqual(only.Acks, ['r2']);
     assert.deepEqual(only.Responses, { r2: 'answer-from-r2' });
   });
