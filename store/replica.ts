@@ -632,6 +632,7 @@ export class Replica {
           sendInfo: (m) => this.send('info', m),
           becomeReady: () => this.becomeReady(),
           force: this.opts.force ?? false,
+          ...(this.puller.enabled ? { pull: () => this.puller.pull(missingNow(this.store)) } : {}),
         },
         nodes,
       );

@@ -121,6 +121,8 @@ export interface SyncHost {
   becomeReady(): void;
   /** python `--force`: ready without waiting for missing ticks. */
   readonly force: boolean;
+  /** Fetch what we lack from peers before asking by broadcast (replica: pull.ts). */
+  pull?(): Promise<void>;
 }
 
 /** python `fetch_data`; returns true when a node was copied. */
@@ -187,6 +189,7 @@ async function sendMissingUntilDone(h: SyncHost, fetchMissing: Set<NodeName>): P
   while (fetchMissing.size && !h.stopped) {
     clock *= h.random.next() / 2 + 1;
     await sleep(h.clock, clock);
+    if (h.pull && !h.stopped) await h.pull();
     const own = fetchMissing.has(h.store.name) ? h.store.knownNode(h.store.name) : undefined;
     const left = own?.missing().count() ?? 0;
     if (left < ownMissing) giveUpOwnAt = h.clock.now() + patience; // still arriving
