@@ -15,17 +15,15 @@
 // Peers of ours answer `get_ticks {nodes}` (one stream for all ranges, lib/client-protocol);
 // Python servers only `get_value {node, tick, nchain: -1}`, one tick at a time (bounded per
 // round). A record is applied like a re-sent update (Store.applyUpdate, same rules) and only if
-// its chain holds a tick we asked for; `known`/`deleted` answers are applied like a holder's
-// `info` (held-deletions.ts rules). A peer that could not be reached is skipped for a while.
+// its chain holds a tick we asked for; a `known` answer like a holder's `info {known}`. A peer
+// that could not be reached is skipped for a while.
 import { type Clock, type Logger, type Random, SubLogger } from '../../gossip/runtime.js';
 import { DecodeError } from '../../gossip/decode-error.js';
 import { chainFromWire, get, has, isMap, links } from '../chain.js';
-import type { Value } from '../codec.js';
 import type { NodeName } from '../node-ticks.js';
 import { RangeSet, type RangeWireItem } from '../range-set.js';
 import type { Store } from '../store.js';
 import { entryToWire } from '../entry.js';
-import { keepHeldDeletions } from './held-deletions.js';
 import type { SyncConnector, SyncSession } from './sync.js';
 
 /** A server other than us; `ours` = it answers `get_ticks`; `alive` = as its Serf member is. */
@@ -100,11 +98,11 @@ export function answersWant(rec: unknown, want: TickWant): boolean {
   return false;
 }
 
-/** A `{known, deleted}` answer cut to the ticks we asked for (DecodeError on bad ranges). */
+/** A `{known}` answer cut to the ticks we asked for (DecodeError on bad ranges); a `deleted` is ignored (see ticksReply). */
 export function infoWithin(rec: unknown, want: TickWant): Record<string, Record<NodeName, RangeWireItem[]>> {
   const out: Record<string, Record<NodeName, RangeWireItem[]>> = {};
   if (!isMap(rec)) return out;
-  for (const key of ['known', 'deleted']) {
+  for (const key of ['known']) {
     const m = get(rec, key);
     if (m === undefined || m === null) continue;
     if (!isMap(m)) throw new DecodeError(`get_ticks: ${key} must be a map`, undefined, 'get_ticks');
@@ -235,7 +233,7 @@ export class Puller {
       }
   }
 
-  /** One answer record: an entry (applied if it holds a tick we asked for) or `{known, deleted}`. */
+  /** One answer record: an entry (applied if it holds a tick we asked for) or `{known}`. */
   private take(rec: unknown, want: TickWant): void {
     const store = this.host.store;
     this.stats.records++;
@@ -249,7 +247,7 @@ export class Puller {
         return;
       }
       const info = infoWithin(rec, want);
-      if (Object.keys(info).length) store.applyInfo(keepHeldDeletions(store, info as unknown as Value), { broadcast: true });
+      if (Object.keys(info).length) store.applyInfo(info, { broadcast: true });
     } catch (e) {
       if (!(e instanceof DecodeError)) throw e;
       this.stats.refused++;
@@ -260,14 +258,16 @@ export class Puller {
 
 /**
  * The holder's side of `get_ticks {nodes}`: every entry holding one of the ticks (whole chain,
- * whole path; an entry once even when it holds several), then one `{known, deleted}` record for
- * the asked ticks that are gone for good or deletions here (what python's re-send round says by
- * `info`). Ticks we never heard of are left out: the asker tries elsewhere.
+ * whole path; an entry once even when it holds several), then one `{known}` record for the asked
+ * ticks that are gone for good here. No `deleted`: python's re-send round closes with
+ * `info {deleted}`, and a receiver purges the tombstone it was just sent — then an older value
+ * that arrives later for that path comes back (the split property found it with the pull on).
+ * The tombstone itself says "deleted". Ticks we never heard of are left out: the asker tries
+ * elsewhere.
  */
 export function* ticksReply(store: Store, want: TickWant): Generator<Record<string, unknown>> {
   const sent = new Set<unknown>();
   const known: Record<NodeName, RangeWireItem[]> = {};
-  const deleted: Record<NodeName, RangeWireItem[]> = {};
   for (const [name, r] of want) {
     const n = store.knownNode(name);
     if (!n) continue;
@@ -278,10 +278,8 @@ export function* ticksReply(store: Store, want: TickWant): Generator<Record<stri
     }
     const k = r.intersection(n.superseded);
     if (!k.isEmpty) known[name] = k.toWire();
-    const d = r.intersection(n.deleted);
-    if (!d.isEmpty) deleted[name] = d.toWire();
   }
-  yield { known, deleted };
+  yield { known };
 }
 
 /** Decodes a `get_ticks` / `{node: ranges}` map (DecodeError on garbage). */
