@@ -16,7 +16,7 @@
 //   it and then forgets to send it).
 import { type Clock, type Logger, type Random, SubLogger, sleep } from '../../gossip/runtime.js';
 import { tickOf } from '../chain.js';
-import { type Entry, entryToWire } from '../entry.js';
+import { type Entry, entryToWire, type StoreNode } from '../entry.js';
 import type { NodeName } from '../node-ticks.js';
 import { RangeSet } from '../range-set.js';
 import type { Store } from '../store.js';
@@ -153,37 +153,17 @@ export class GapRepair {
       if (h.stopped) return;
       const k = n.reported.intersection(n.superseded);
       const want = n.reported.intersection(n.present);
-      if (!want.isEmpty) {
-        const entries = store.entriesForTicks(n.name, want);
-        let paused = false;
-        for (const t of want.ticks()) {
-          if (h.stopped) return;
-          if (!n.reported.has(t)) {
-            // somebody else re-sent it while we worked: give the others a moment, once
-            if (!paused) await sleep(h.clock, (h.gap() * 1000) / 3);
-            paused = true;
-            continue;
-          }
-          const e = entries.get(t);
-          if (!e || !n.present.has(t) || tickOf(e.chain, n) !== t) continue; // changed meanwhile
-          if (sent.has(e)) {
-            n.reported.remove(t);
-            continue;
-          }
-          await this.throttle();
-          if (!n.reported.has(t)) continue;
-          if (!h.resendBig?.(e, -1)) h.send('update', entryToWire(e, -1) as unknown as Record<string, unknown>);
-          sent.add(e);
-          this.stats.resent++;
-          this.log.debug('re-sent', { node: n.name, tick: t });
-          n.reported.remove(t);
-        }
-      }
+      if (!want.isEmpty && !(await this.resendTicks(n, want, sent))) return;
+      // a tombstone we still hold goes out as itself, never as a `deleted` claim: receivers
+      // purge theirs on such a claim (python report_deleted) and an older concurrent write
+      // that reaches them afterwards would win (ticks reported while this round ran land here)
+      const held = n.reported.intersection(n.deleted).intersection(n.present);
+      if (!held.isEmpty && !(await this.resendTicks(n, held, sent))) return;
       if (!k.isEmpty) {
         known[n.name] = k.toWire();
         anyKnown = true;
       }
-      const d = n.reported.intersection(n.deleted);
+      const d = n.reported.intersection(n.deleted).difference(n.present);
       if (!d.isEmpty) {
         deleted[n.name] = d.toWire();
         anyDeleted = true;
@@ -195,6 +175,36 @@ export class GapRepair {
       this.stats.infos++;
       h.send('info', msg);
     }
+  }
+
+  /** Re-sends the entries holding `want`'s ticks of `n` (once per entry); false when stopped. */
+  private async resendTicks(n: StoreNode, want: RangeSet, sent: Set<Entry>): Promise<boolean> {
+    const h = this.host;
+    const entries = h.store.entriesForTicks(n.name, want);
+    let paused = false;
+    for (const t of want.ticks()) {
+      if (h.stopped) return false;
+      if (!n.reported.has(t)) {
+        // somebody else re-sent it while we worked: give the others a moment, once
+        if (!paused) await sleep(h.clock, (h.gap() * 1000) / 3);
+        paused = true;
+        continue;
+      }
+      const e = entries.get(t);
+      if (!e || !n.present.has(t) || tickOf(e.chain, n) !== t) continue; // changed meanwhile
+      if (sent.has(e)) {
+        n.reported.remove(t);
+        continue;
+      }
+      await this.throttle();
+      if (!n.reported.has(t)) continue;
+      if (!h.resendBig?.(e, -1)) h.send('update', entryToWire(e, -1) as unknown as Record<string, unknown>);
+      sent.add(e);
+      this.stats.resent++;
+      this.log.debug('re-sent', { node: n.name, tick: t });
+      n.reported.remove(t);
+    }
+    return true;
   }
 
   private async throttle(): Promise<void> {
