@@ -85,10 +85,12 @@ export function chop(store: Store, e: Entry): void {
 
 /**
  * python `Node.report_deleted` (an `info.deleted` or a state record): these ticks were deleted
- * and are gone for good. Tombstones holding them are purged; a tick that lives on as a link of
- * an entry with a value stays present (python would wipe that value).
+ * and are gone for good. Tombstones holding them are purged (only those holding ticks of
+ * `purge`, when given: the others stay, their links marked deleted, until the delete actor's
+ * GC); a tick that lives on as a link of an entry with a value stays present (python would wipe
+ * that value).
  */
-export function reportDeleted(store: Store, node: StoreNode, r: RangeSet): void {
+export function reportDeleted(store: Store, node: StoreNode, r: RangeSet, purge: RangeSet = r): void {
   const fresh = r.difference(node.deleted);
   const live = new RangeSet();
   const tombs = new Set<Entry>();
@@ -101,7 +103,7 @@ export function reportDeleted(store: Store, node: StoreNode, r: RangeSet): void 
   node.deleted.addSet(gone);
   node.reported.removeSet(gone);
   node.superseded.addSet(gone.difference(node.present));
-  for (const [, e] of entriesForTicks(store, node, gone)) if (e.value === NOT_GIVEN) purgeEntry(store, e);
+  for (const [, e] of entriesForTicks(store, node, gone.intersection(purge))) if (e.value === NOT_GIVEN) purgeEntry(store, e);
 }
 
 /**

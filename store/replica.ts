@@ -18,7 +18,7 @@ import { DEFAULT_ROOT, type Action, actionOf, field, fillMessage, topic } from '
 import { RecoverControl, recoverSplit } from './replication/recovery.js';
 import { DEFAULT_REASSEMBLY, Reassembler, type ReassemblyLimits, Splitter } from './replication/split.js';
 import { fetchData, type SyncConnector } from './replication/sync.js';
-import { keepHeldDeletions } from './replication/held-deletions.js';
+import { AwaitedPurges, keepHeldDeletions } from './replication/held-deletions.js';
 import { TickAnnouncer } from './replication/tick-announcer.js';
 import { missingNow, type PullOptions, type PullPeer, Puller, stillMissing, type TickWant } from './replication/pull.js';
 
@@ -115,6 +115,8 @@ export class Replica {
   private readonly fetchingBig = new Set<string>();
   /** Big values re-sent by gap repair: `tick:node` → times (alternates notice and parts). */
   private readonly bigResends = new Map<string, number>();
+  /** check_deleted answers we asked for: the only `info {deleted}` that purges tombstones. */
+  private readonly awaitedPurges = new AwaitedPurges();
   private isStopped = false;
   private started = false;
   private pullTimer: Timer | undefined;
@@ -327,7 +329,10 @@ export class Replica {
         try {
           if (!s.checkDeleted) continue;
           const heads: Record<NodeName, unknown> = {};
-          for (const [n, r] of this.store.headTicks()) heads[n] = r.toWire();
+          const headTicks = this.store.headTicks();
+          for (const [n, r] of headTicks) heads[n] = r.toWire();
+          // the answer comes as a broadcast, a Serf hop or a few later
+          this.awaitedPurges.expect(name, headTicks, this.opts.clock.now() + 3 * this.actor.config.cycle * 1000);
           await s.checkDeleted(heads as never);
           return;
         } finally {
@@ -470,7 +475,9 @@ export class Replica {
     const sender = field(msg, 'node');
     if (sender === this.store.name) return;
     // deletions we never saw stay missing: we fetch the tombstone instead (held-deletions.ts)
-    const fx = this.store.applyInfo(keepHeldDeletions(this.store, msg), { broadcast: true });
+    // and tombstones stay unless the info is a check_deleted answer we asked for (AwaitedPurges)
+    const purgeOnly = this.awaitedPurges.purgeOnly(sender, this.opts.clock.now());
+    const fx = this.store.applyInfo(keepHeldDeletions(this.store, msg), { broadcast: true, purgeOnly });
     const ticks = field(msg, 'ticks');
     if (ticks && typeof ticks === 'object' && !(ticks instanceof Map))
       for (const [n, t] of Object.entries(ticks)) if (typeof t === 'number') this.ticks.heard(n, t, this.opts.clock.now());

@@ -70,12 +70,23 @@ export interface InfoEffects {
   hadMissing: boolean;
 }
 
+export interface ApplyInfoOptions {
+  /** An `info` broadcast (python `user_info`), else a state record (python `_process_info`). */
+  broadcast: boolean;
+  /**
+   * Tombstones named in `deleted` are purged only for these ticks (python purges every one).
+   * A re-send round's `info {deleted}` names tombstones its sender still holds; purged on
+   * receipt, they could no longer beat an older concurrent write still on its way.
+   */
+  purgeOnly?: ReadonlyMap<NodeName, RangeSet>;
+}
+
 /**
  * Applies an `info` broadcast (`broadcast: true`, python `user_info`) or a state record from a
  * peer's get_state / a saved file (`broadcast: false`, python `_process_info`). Validates the
  * whole message before changing anything.
  */
-export function applyInfo(store: Store, msg: unknown, opts: { broadcast: boolean }): InfoEffects {
+export function applyInfo(store: Store, msg: unknown, opts: ApplyInfoOptions): InfoEffects {
   if (!isMap(msg)) throw new DecodeError('info: expected a map', undefined, 'info');
   const fx: InfoEffects = { missing: new Map(), hadTicks: false, hadMissing: false };
   const tock = get(msg, 'tock');
@@ -109,7 +120,7 @@ export function applyInfo(store: Store, msg: unknown, opts: { broadcast: boolean
   if (deleted)
     for (const [name, r] of deleted) {
       ownTicksClaimed(store, name, r);
-      reportDeleted(store, store.node(name), r);
+      reportDeleted(store, store.node(name), r, opts.purgeOnly ? (opts.purgeOnly.get(name) ?? new RangeSet()) : r);
     }
   if (remoteMissing) for (const [name, r] of remoteMissing) store.node(name).reportMissing(r);
   if (Array.isArray(drop)) for (const name of drop as string[]) droppedNode(store, name);

@@ -10,6 +10,7 @@ import { Path, type PathElement } from './path.js';
 import { RangeSet } from './range-set.js';
 import { entriesForTicks, entryForTick, reportDeleted } from './deletion.js';
 import {
+  type ApplyInfoOptions,
   type InfoEffects,
   type StateFlags,
   type StateReply,
@@ -177,7 +178,7 @@ export class Store extends StoreCore {
     return getState(this, flags);
   }
 
-  applyInfo(msg: unknown, opts: { broadcast: boolean }): InfoEffects {
+  applyInfo(msg: unknown, opts: ApplyInfoOptions): InfoEffects {
     return applyInfo(this, msg, opts);
   }
 

@@ -19,6 +19,7 @@
 // purge it: a server that got the deletion by gossip just before its sync lost the tombstone
 // and could no longer beat a concurrent older write). Only ticks we count as gone are taken.
 import { isMap } from '../chain.js';
+import type { NodeName } from '../node-ticks.js';
 import type { Value } from '../codec.js';
 import { RangeSet, type RangeWireItem } from '../range-set.js';
 import type { Store } from '../store.js';
@@ -50,4 +51,31 @@ export function keepHeldDeletions(store: Store, msg: Value, opts: { fromState?: 
   if (!cut) return msg;
   if (msg instanceof Map) return new Map(msg).set('deleted', kept) as Value;
   return { ...(msg as Record<string, Value>), deleted: kept as unknown as Value };
+}
+
+/**
+ * Which tombstones an `info {deleted}` may purge. python purges every held tombstone it names
+ * (report_deleted), but a re-send round names tombstones its sender still holds (python
+ * `_run_send_missing`: remote_missing ∩ local_deleted): purged on receipt, they no longer beat an
+ * older concurrent write still on its way, and that write stays for good where it lands later.
+ * So we keep such tombstones (ticks marked deleted) for the delete actor's GC, and purge only on
+ * the answer we asked for: after our resync_deleted sent a group member our head ticks
+ * (check_deleted), its `info {deleted}` names those it holds on no chain, purged by its GC.
+ */
+export class AwaitedPurges {
+  private pending: { from: NodeName; ticks: Map<NodeName, RangeSet>; until: number }[] = [];
+
+  /** We sent `from` a check_deleted of `ticks`; its answer may come until `until` (ms). */
+  expect(from: NodeName, ticks: Map<NodeName, RangeSet>, until: number): void {
+    this.pending.push({ from, ticks, until });
+  }
+
+  /** The ticks an `info` from `sender` may purge at `now` (empty: none). */
+  purgeOnly(sender: unknown, now: number): Map<NodeName, RangeSet> {
+    this.pending = this.pending.filter((p) => p.until >= now);
+    const out = new Map<NodeName, RangeSet>();
+    for (const p of this.pending)
+      if (p.from === sender) for (const [n, r] of p.ticks) out.set(n, (out.get(n) ?? new RangeSet()).union(r));
+    return out;
+  }
 }

@@ -2,7 +2,8 @@
 // stays missing, so we fetch its tombstone (the fix for the partition property's divergence).
 import { strict as assert } from 'node:assert';
 import { NOT_GIVEN } from '../../../store/entry.js';
-import { keepHeldDeletions } from '../../../store/replication/held-deletions.js';
+import { AwaitedPurges, keepHeldDeletions } from '../../../store/replication/held-deletions.js';
+import { RangeSet } from '../../../store/range-set.js';
 import { fetchData, storeSyncSession } from '../../../store/replication/sync.js';
 import { Store } from '../../../store/store.js';
 import { updateToWire } from '../../../store/update-wire.js';
@@ -50,6 +51,29 @@ describe('store/replication/held-deletions', () => {
     me.applyInfo(keepHeldDeletions(me, state), { broadcast: true });
     assert.equal(me.get(['p'])?.chain ?? null, null);
     void del;
+  });
+
+  it("a re-send round's `info {deleted}` keeps a held tombstone; an awaited check_deleted answer purges it", () => {
+    const { me, tombstone } = scene();
+    assert.equal(me.applyUpdate(tombstone), 'applied');
+    const awaited = new AwaitedPurges();
+    // a re-sender names the tombstone's tick (python _run_send_missing): nothing awaited from it
+    const info = { known: {}, deleted: { del: [2] } };
+    me.applyInfo(keepHeldDeletions(me, info), { broadcast: true, purgeOnly: awaited.purgeOnly('del', 0) });
+    assert.ok(me.get(['p'])?.chain, 'still holds the tombstone');
+    assert.ok(me.node('del').deleted.has(2), 'its tick counts as deleted');
+    const older = new Store('w', { tick: 0 });
+    older.setValue(['p'], 'late');
+    const e = older.get(['p'])!;
+    me.applyUpdate(updateToWire(e.chain!, e.path, 'late', e.tock) as never);
+    assert.equal(me.get(['p'])?.value, NOT_GIVEN, 'the older concurrent write is beaten');
+    // we sent member `m` our head ticks (resync_deleted): its answer, in time, purges them
+    awaited.expect('m', new Map([['del', RangeSet.of(2)]]), 1_000);
+    assert.equal(awaited.purgeOnly('del', 10).size, 0, 'another sender purges nothing');
+    assert.equal(awaited.purgeOnly('m', 2_000).size, 0, 'too late');
+    awaited.expect('m', new Map([['del', RangeSet.of(2)]]), 3_000);
+    me.applyInfo(keepHeldDeletions(me, info), { broadcast: true, purgeOnly: awaited.purgeOnly('m', 2_500) });
+    assert.equal(me.get(['p'])?.chain ?? null, null, 'purged');
   });
 
   it('returns the message itself when nothing is cut or the map is malformed (the store reports that)', () => {

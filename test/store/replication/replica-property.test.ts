@@ -5,10 +5,10 @@
 // deterministic simulator (lib/sim/replica-node.ts; durable logs, in-process sync sessions that
 // honour partitions), the write ledger and judge of lib/sim/replica-check.ts.
 //
-// CI: REPLICA_RUNS (default 200) runs with a fixed seed (REPLICA_SEED, default 42; `random` =
-// a new one). Most runs are small (3 nodes, short phases) to fit the budget; a fifth use 4–5.
+// CI: REPLICA_RUNS (default 150) runs of the uniform mix and REPLICA_SPLIT_RUNS (default 50) with
+// split episodes, with a fixed seed (REPLICA_SEED, default 42; `random` = a new one). Most runs are small (3 nodes, short phases) to fit the budget; a fifth use 4–5.
 // A failure prints fast-check's seed + path and the case as JSON; replay with
-//   REPLICA_SEED=<seed> REPLICA_PATH=<path> npx mocha test/store/replication/replica-property.test.ts
+//   REPLICA_SEED=<seed> REPLICA_PATH=<path> npx mocha test/store/replication/replica-property.test.ts -g <its title>
 // or REPLICA_EXAMPLE='<json>' (one case, no shrinking); REPLICA_LOG=1 prints the nodes' debug logs.
 // Its uniform random mix did not find the first divergence (docs/replication.md, difference 14)
 // in 900 runs, not even with 4 nodes and 2 keys, where the two-sided property of replica-sim.test.ts
@@ -102,29 +102,34 @@ function splitArb(nodes: number): fc.Arbitrary<Step[]> {
     });
 }
 
-// REPLICA_SPLITS=2 mixes split episodes in (2 of 5 parts; cases of at most 8 parts then, about
-// 1.8× the CPU per run). Off by default until OPEN's first divergence is fixed: seed 42 finds it
-// (run 28), and 8–14 of 300 runs of other seeds fail on it; then CI should run them.
+// REPLICA_SPLITS=2 mixes split episodes into the main property's cases (2 of 5 parts; at most 8
+// parts then, about 1.8× the CPU per run); hunting uses it with REPLICA_COUNT. CI runs the
+// uniform mix (REPLICA_RUNS, default 150) plus a property whose cases mix split episodes in
+// (REPLICA_SPLIT_RUNS, default 50, at most 6 parts): 200 runs in all.
 const SPLIT_WEIGHT = Number(process.env.REPLICA_SPLITS ?? 0);
 
-const caseArb: fc.Arbitrary<Case> = fc
-  // REPLICA_NODES=4,5,6 to hunt in bigger clusters (slower)
-  .constantFrom(...(process.env.REPLICA_NODES ? process.env.REPLICA_NODES.split(',').map(Number) : [3, 3, 3, 4, 4, 5]))
-  .chain((nodes) =>
-    fc.record({
-      seed: fc.integer({ min: 1, max: 1_000_000 }),
-      nodes: fc.constant(nodes),
-      restart: fc.constantFrom('durable' as const, 'durable' as const, 'empty' as const),
-      start: fc.constantFrom('sync' as const, 'preloaded' as const, 'preloaded' as const),
-      gc: process.env.REPLICA_GC ? fc.constant(true) : fc.constant(false),
-      steps: fc
-        .array(
-          SPLIT_WEIGHT > 0 ? fc.oneof({ weight: 3, arbitrary: stepArb.map((x) => [x]) }, { weight: SPLIT_WEIGHT, arbitrary: splitArb(nodes) }) : stepArb.map((x) => [x]),
-          { minLength: 1, maxLength: Number(process.env.REPLICA_STEPS ?? (SPLIT_WEIGHT > 0 ? 8 : 14)) },
-        )
-        .map((parts) => parts.flat()),
-    }),
-  );
+function caseArbOf(splitWeight: number, maxSteps: number): fc.Arbitrary<Case> {
+  return fc
+    // REPLICA_NODES=4,5,6 to hunt in bigger clusters (slower)
+    .constantFrom(...(process.env.REPLICA_NODES ? process.env.REPLICA_NODES.split(',').map(Number) : [3, 3, 3, 4, 4, 5]))
+    .chain((nodes) =>
+      fc.record({
+        seed: fc.integer({ min: 1, max: 1_000_000 }),
+        nodes: fc.constant(nodes),
+        restart: fc.constantFrom('durable' as const, 'durable' as const, 'empty' as const),
+        start: fc.constantFrom('sync' as const, 'preloaded' as const, 'preloaded' as const),
+        gc: process.env.REPLICA_GC ? fc.constant(true) : fc.constant(false),
+        steps: fc
+          .array(
+            splitWeight > 0 ? fc.oneof({ weight: 3, arbitrary: stepArb.map((x) => [x]) }, { weight: splitWeight, arbitrary: splitArb(nodes) }) : stepArb.map((x) => [x]),
+            { minLength: 1, maxLength: Number(process.env.REPLICA_STEPS ?? maxSteps) },
+          )
+          .map((parts) => parts.flat()),
+      }),
+    );
+}
+
+const caseArb = caseArbOf(SPLIT_WEIGHT, SPLIT_WEIGHT > 0 ? 8 : 14);
 
 interface Outcome {
   sim: Sim;
@@ -289,19 +294,14 @@ const REGRESSIONS: [string, Case][] = [
       ],
     },
   ],
-];
-
-/**
- * Counterexamples found and not fixed yet: run with REPLICA_OPEN=1 (each fails until its fix
- * lands, then it moves to REGRESSIONS). docs/replication.md "Open" says what each is.
- */
-const OPEN: [string, Case][] = [
   [
     // n0 wrote p:1 (a big value); in a second split n0 deleted it on its side while n1 and n2, on
     // the other, kept it. After the heal a re-send round closed with `info {deleted}` for the
     // tombstones the re-sender still held, every holder purged its p:1 tombstone on receipt
     // (python's report_deleted), and n1, whose copy of the older value had not been beaten yet,
-    // kept it for good (seed 42 with REPLICA_SPLITS=2 finds it at run 116, at b447601)
+    // kept it for good (seed 42 with REPLICA_SPLITS=2 found it at run 116, at b447601; it no
+    // longer failed at 4730d23). Fixed both ways: a re-sender sends a held tombstone as itself
+    // (gap-repair.ts), and a receiver purges only on an awaited check_deleted answer (AwaitedPurges)
     'a re-send round\'s `info {deleted}` purges tombstones before an older concurrent write was beaten',
     {
       seed: 1,
@@ -328,6 +328,38 @@ const OPEN: [string, Case][] = [
       ],
     },
   ],
+  [
+    // n2 deleted p:1 while n1, cut off, wrote it (older tock); 20–30 % loss. An `info {deleted}`
+    // made every holder purge the tombstone before n1's value reached it, so the value won
+    // there. Failed with the re-sender fix alone; fixed by keeping tombstones on `deleted`
+    // (held-deletions.ts AwaitedPurges). Seed 42, REPLICA_SPLITS=2, REPLICA_COUNT=300: run 142
+    'an info {deleted} does not purge a tombstone an older concurrent write must still meet',
+    {
+      seed: 12,
+      nodes: 4,
+      restart: 'durable',
+      start: 'sync',
+      gc: false,
+      steps: [
+        { k: 'loss', p: 0 },
+        { k: 'cut', groups: [1, 2, 2, 0] },
+        { k: 'loss', p: 0.3 },
+        { k: 'cut', groups: [0, 1, 0, 0] },
+        { k: 'wait', ms: 8000 },
+        { k: 'write', node: 2, key: 1, del: true, big: false },
+        { k: 'write', node: 1, key: 1, del: false, big: false },
+        { k: 'loss', p: 0.2 },
+        { k: 'heal', which: -1 },
+      ],
+    },
+  ],
+];
+
+/**
+ * Counterexamples found and not fixed yet: run with REPLICA_OPEN=1 (each fails until its fix
+ * lands, then it moves to REGRESSIONS). docs/replication.md "Open" says what each is.
+ */
+const OPEN: [string, Case][] = [
   [
     // n1 wrote p:0 (its tick 1) with n2 cut off; only n0 got it. n1 crashed and came back empty
     // while n0 was cut off: nobody it could reach knew its tick 1, so it started at tick 0 and
@@ -382,10 +414,20 @@ describe('store/replica property (simulator)', function () {
       return;
     }
     await fc.assert(fc.asyncProperty(caseArb, check), {
-      numRuns: Number(process.env.REPLICA_RUNS ?? 200),
+      numRuns: Number(process.env.REPLICA_RUNS ?? 150),
       seed,
       ...(process.env.REPLICA_PATH ? { path: process.env.REPLICA_PATH } : {}),
       ...(example ? { examples: [[JSON.parse(example) as Case]], numRuns: 1 } : {}),
+    });
+  });
+
+  it('with split episodes (conflicting work on both sides of a cut) ⇒ identical stores, nothing lost', async () => {
+    if (process.env.REPLICA_COUNT || process.env.REPLICA_EXAMPLE) return; // hunting/replay: the property above
+    const seed = process.env.REPLICA_SEED === 'random' ? Date.now() : Number(process.env.REPLICA_SEED ?? 42);
+    await fc.assert(fc.asyncProperty(caseArbOf(2, 6), check), {
+      numRuns: Number(process.env.REPLICA_SPLIT_RUNS ?? 50),
+      seed,
+      ...(process.env.REPLICA_PATH ? { path: process.env.REPLICA_PATH } : {}),
     });
   });
 });
