@@ -64,6 +64,7 @@ export class NodeMetrics {
     const ss = n.serf.stats();
     const c = (k: string) => this.counts.get(k) ?? 0;
     const rs = n.replica?.stats;
+    const ps = n.replica?.puller.stats;
     const dd = n.server.dataDir?.stats();
     const counter = (name: string, help: string, value: number): Metric => ({ name, type: 'counter', help, samples: [{ value }] });
     const gauge = (name: string, help: string, value: number): Metric => ({ name, type: 'gauge', help, samples: [{ value }] });
@@ -105,6 +106,10 @@ export class NodeMetrics {
       counter('distkv.replica.received', 'replication messages received', rs?.received ?? 0),
       counter('distkv.replica.applied', 'replicated updates applied', rs?.applied ?? 0),
       counter('distkv.replica.bad', 'replication messages that did not decode', rs?.bad ?? 0),
+      // how a server caught up: the pull (difference 19) versus broadcast re-sends in distkv.replica.applied
+      counter('distkv.replica.pulled_entries_total', 'entries applied from a get_ticks / get_value pull', ps?.applied ?? 0),
+      counter('distkv.replica.pull_sessions_total', 'peer sessions opened to pull missing ticks', ps?.sessions ?? 0),
+      counter('distkv.replica.big_fetched_total', 'big values fetched after a notice', rs?.bigFetched ?? 0),
       gauge('distkv.client.connections', 'open client connections', n.server.listener.connectionCount),
       counter('distkv.client.connections_total', 'client connections accepted', n.server.counters.connections),
       counter('distkv.client.commands', 'client requests received', n.server.counters.commands),
