@@ -558,8 +558,7 @@ export class Replica {
   }
 
   /** What we lack (and still lack after the settle delay), pulled from peers (pull.ts); returns what was asked. */
-  private async pullMissing(): Promise<TickWant> {
-    const want = missingNow(this.store);
+  private async pullMissing(want = missingNow(this.store)): Promise<TickWant> {
     if (!this.puller.enabled || !want.size) return want;
     await sleep(this.opts.clock, this.settleMs());
     if (!this.isStopped) await this.puller.pull(want);
@@ -568,12 +567,13 @@ export class Replica {
 
   /** Routine gap repair's question (python `_send_missing`), after a pull of what peers hold. */
   private askMissing(): void {
-    if (!this.puller.enabled || !missingNow(this.store).size) {
+    const before = missingNow(this.store);
+    if (!this.puller.enabled || !before.size) {
       this.gapRepair.sendMissing();
       return;
     }
     // only what was missing before the pull: what went missing since is mostly still under way
-    void this.pullMissing().then((want) => {
+    void this.pullMissing(before).then((want) => {
       if (!this.isStopped) this.gapRepair.sendMissing(false, want);
     });
   }

@@ -325,19 +325,12 @@ function killNode(conn: ServerConnection, req: Request): unknown {
  * sets the peer holds as entries; the replica broadcasts those we know as deleted. Empty reply.
  */
 function checkDeleted(conn: ServerConnection, req: Request): unknown {
-  const raw = req.get('nodes');
-  const nodes = Request.from(raw ?? null);
-  if (!nodes) throw new RequestError('nodes must be a map');
-  const map = new Map<string, RangeSet>();
-  const entries = nodes.raw instanceof Map ? [...nodes.raw] : Object.entries(nodes.raw);
-  for (const [n, r] of entries) {
-    if (typeof n !== 'string') throw new RequestError('nodes: a node name must be a string');
-    try {
-      map.set(n, RangeSet.fromWire(r, `nodes.${n}`));
-    } catch (e) {
-      if (e instanceof DecodeError) throw new RequestError(e.message);
-      throw e;
-    }
+  let map: Map<string, RangeSet>;
+  try {
+    map = wantFromWire(req.get('nodes') ?? null, 'nodes');
+  } catch (e) {
+    if (e instanceof DecodeError) throw new RequestError(e.message);
+    throw e;
   }
   conn.ctx.replica?.checkDeleted?.(map);
   return undefined;

@@ -99,24 +99,15 @@ export function answersWant(rec: unknown, want: TickWant): boolean {
 }
 
 /** A `{known}` answer cut to the ticks we asked for (DecodeError on bad ranges); a `deleted` is ignored (see ticksReply). */
-export function infoWithin(rec: unknown, want: TickWant): Record<string, Record<NodeName, RangeWireItem[]>> {
-  const out: Record<string, Record<NodeName, RangeWireItem[]>> = {};
-  if (!isMap(rec)) return out;
-  for (const key of ['known']) {
-    const m = get(rec, key);
-    if (m === undefined || m === null) continue;
-    if (!isMap(m)) throw new DecodeError(`get_ticks: ${key} must be a map`, undefined, 'get_ticks');
-    const part: Record<NodeName, RangeWireItem[]> = {};
-    for (const [n, w] of m instanceof Map ? [...m.entries()] : Object.entries(m)) {
-      if (typeof n !== 'string') throw new DecodeError(`get_ticks: ${key} has a non-string node name`, undefined, 'get_ticks');
-      const r = RangeSet.fromWire(w, `get_ticks ${key}.${n}`);
-      const asked = want.get(n);
-      const within = asked ? r.intersection(asked) : new RangeSet();
-      if (!within.isEmpty) part[n] = within.toWire();
-    }
-    if (Object.keys(part).length) out[key] = part;
+export function infoWithin(rec: unknown, want: TickWant): { known?: Record<NodeName, RangeWireItem[]> } {
+  const m = isMap(rec) ? get(rec, 'known') : undefined;
+  if (m === undefined || m === null) return {};
+  const known: TickWant = new Map();
+  for (const [n, r] of wantFromWire(m, 'get_ticks known')) {
+    const within = r.intersection(want.get(n) ?? new RangeSet());
+    if (!within.isEmpty) known.set(n, within);
   }
-  return out;
+  return known.size ? { known: wantToWire(known) } : {};
 }
 
 export class Puller {

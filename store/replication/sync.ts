@@ -72,9 +72,7 @@ export function storeSyncSession(peer: Store, checkDeleted?: (nodes: Map<NodeNam
     async checkDeleted(nodes) {
       if (!checkDeleted) throw new Error('check_deleted not supported');
       count?.({ action: 'check_deleted', nodes });
-      const m = new Map<NodeName, RangeSet>();
-      for (const [n, w] of Object.entries(nodes)) m.set(n, RangeSet.fromWire(w));
-      checkDeleted(m);
+      checkDeleted(wantFromWire(nodes));
     },
     async *tree() {
       for (const [e] of peer.iterate([])) {
